@@ -1,0 +1,1 @@
+"""Custom integrations (Home Assistant loads custom_components/energy_hub)."""

@@ -1,0 +1,63 @@
+"""Energy Hub: eGauge, EMS, EKM and go-e devices in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_VENDOR, DOMAIN
+from .coordinator import EnergyHubConfigEntry
+from .vendors import VENDORS, get_vendor
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+#: Every platform any vendor uses; each entry forwards only its vendor's.
+PLATFORMS: tuple[Platform, ...] = (
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register every vendor's service actions (so automations validate without entries)."""
+    for vendor in VENDORS.values():
+        vendor.async_register_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Set up one device (or account) of one vendor."""
+    try:
+        vendor = get_vendor(entry.data[CONF_VENDOR])
+    except KeyError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_vendor",
+            translation_placeholders={"vendor": str(entry.data.get(CONF_VENDOR))},
+        ) from err
+    entry.runtime_data = await vendor.async_setup_entry(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, vendor.platforms)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Unload an entry and release its vendor resources."""
+    vendor = entry.runtime_data.vendor
+    unloaded = await hass.config_entries.async_unload_platforms(entry, vendor.platforms)
+    if unloaded:
+        await vendor.async_unload_entry(hass, entry)
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the user delete a device only when the vendor no longer reports it."""
+    return entry.runtime_data.vendor.device_removable(entry, device)

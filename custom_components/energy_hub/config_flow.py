@@ -1,0 +1,278 @@
+"""Config flow: a menu of vendors, each vendor's connection steps, reauth, reconfigure, options.
+
+The vendor steps come from the registry (``vendors.VENDORS``): a vendor's first step has the
+vendor's key as its id; vendors may add further steps (``Vendor.flow_steps``). Every step
+tests the connection for real before an entry is created or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+import probatio as vol
+
+from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .coordinator import EnergyHubConfigEntry
+from .vendors import VENDORS, DeviceIdentity, FlowError, Vendor, get_vendor
+
+StepMethod = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+
+
+def _without_secrets(vendor: Vendor, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in vendor.secret_keys and k != CONF_VENDOR}
+
+
+def _secrets_optional(schema: vol.Schema, secret_keys: frozenset[str]) -> vol.Schema:
+    """The same form with its secret fields optional (left empty = keep the stored one)."""
+    fields: dict[vol.Marker, Any] = {}
+    for marker, validator in schema.schema.items():
+        key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
+        if key in secret_keys:
+            fields[vol.Optional(key, description=getattr(marker, "description", None))] = validator
+        else:
+            fields[marker] = validator
+    return vol.Schema(fields)
+
+
+def _suggest(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
+    fields: dict[vol.Marker, Any] = {}
+    for marker, validator in schema.schema.items():
+        key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
+        if key in defaults and isinstance(marker, (vol.Required, vol.Optional)):
+            new_marker = type(marker)(
+                key, description={"suggested_value": defaults[key]}, default=marker.default
+            )
+            fields[new_marker] = validator
+        else:
+            fields[marker] = validator
+    return vol.Schema(fields)
+
+
+class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add, reauthenticate and reconfigure Energy Hub devices."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no vendor chosen."""
+        self.vendor: Vendor | None = None
+        #: Data gathered by earlier steps of a multi-step vendor flow.
+        self.flow_data: dict[str, Any] = {}
+
+    # -- dispatch of vendor steps ------------------------------------------------------
+
+    def __getattr__(self, name: str) -> StepMethod:
+        """Resolve ``async_step_<id>`` for the steps the registered vendors define."""
+        if name.startswith("async_step_"):
+            step_id = name.removeprefix("async_step_")
+            for vendor in VENDORS.values():
+                handler = vendor.flow_steps().get(step_id)
+                if handler is not None:
+                    return self._bind(vendor, handler)
+                if step_id == vendor.key:
+                    return self._bind_connection(vendor)
+        raise AttributeError(name)
+
+    def _bind(
+        self,
+        vendor: Vendor,
+        handler: Callable[
+            [EnergyHubConfigFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]
+        ],
+    ) -> StepMethod:
+        async def step(user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+            self.vendor = vendor
+            return await handler(self, user_input)
+
+        return step
+
+    def _bind_connection(self, vendor: Vendor) -> StepMethod:
+        async def step(user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+            self.vendor = vendor
+            return await self.async_connection_step(vendor, vendor.key, user_input)
+
+        return step
+
+    # -- user ------------------------------------------------------------------------------
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user pick a vendor."""
+        return self.async_show_menu(step_id="user", menu_options=sorted(VENDORS))
+
+    async def async_connection_step(
+        self,
+        vendor: Vendor,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        *,
+        fixed: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """The generic vendor form: ask, test the connection, create the entry.
+
+        ``fixed`` values (e.g. a connection mode chosen in a menu) are stored with the
+        form's without being asked.
+        """
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        defaults: dict[str, Any] = {}
+        if user_input is not None:
+            data = {**self.flow_data, **(fixed or {}), **user_input, CONF_VENDOR: vendor.key}
+            try:
+                identity = await vendor.async_validate(self.hass, data)
+            except FlowError as err:
+                errors[err.field] = err.error
+                placeholders.update(err.placeholders)
+                defaults = _without_secrets(vendor, user_input)
+            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
+                LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
+                errors["base"] = "unknown"
+                defaults = _without_secrets(vendor, user_input)
+            else:
+                return await self.async_finish(vendor, identity, data)
+        schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=_suggest(schema, defaults) if defaults else schema,
+            errors=errors,
+            description_placeholders=placeholders or None,
+        )
+
+    async def async_finish(
+        self, vendor: Vendor, identity: DeviceIdentity, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Create the entry for a tested connection (or abort if it exists already)."""
+        await self.async_set_unique_id(identity.unique_id)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(
+            title=identity.title,
+            data={**data, **identity.data_updates, CONF_VENDOR: vendor.key},
+        )
+
+    # -- reauth ------------------------------------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The device refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials and test them."""
+        entry = self._get_reauth_entry()
+        vendor = get_vendor(entry.data[CONF_VENDOR])
+        errors: dict[str, str] = {}
+        placeholders = {"name": entry.title}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            try:
+                identity = await vendor.async_validate(self.hass, data)
+            except FlowError as err:
+                errors[err.field] = err.error
+                placeholders.update(err.placeholders)
+            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
+                LOGGER.exception("Unexpected error while testing the %s credentials", vendor.name)
+                errors["base"] = "unknown"
+            else:
+                await self.async_set_unique_id(identity.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={**user_input, **identity.data_updates}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vendor.reauth_schema(),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # -- reconfigure ---------------------------------------------------------------------
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the connection of an existing entry (host, credentials ...)."""
+        entry = self._get_reconfigure_entry()
+        vendor = get_vendor(entry.data[CONF_VENDOR])
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
+        defaults = _without_secrets(vendor, entry.data)
+        if user_input is not None:
+            # Secrets left empty keep their stored value.
+            data = {
+                **entry.data,
+                **{k: v for k, v in user_input.items() if not (k in vendor.secret_keys and not v)},
+            }
+            try:
+                identity = await vendor.async_validate(self.hass, data)
+            except FlowError as err:
+                errors[err.field] = err.error
+                placeholders.update(err.placeholders)
+                defaults = _without_secrets(vendor, user_input)
+            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
+                LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
+                errors["base"] = "unknown"
+            else:
+                await self.async_set_unique_id(identity.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(
+                    entry, data={**data, **identity.data_updates}
+                )
+        schema = _secrets_optional(vendor.connection_schema(defaults), vendor.secret_keys)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_suggest(schema, defaults),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    @property
+    def is_reconfigure(self) -> bool:
+        """True while this flow reconfigures an entry."""
+        return self.source == SOURCE_RECONFIGURE
+
+    # -- options ---------------------------------------------------------------------------
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: EnergyHubConfigEntry) -> EnergyHubOptionsFlow:
+        """Options: the poll interval and vendor settings."""
+        return EnergyHubOptionsFlow()
+
+
+class EnergyHubOptionsFlow(OptionsFlowWithReload):
+    """Poll interval within the vendor's range, plus vendor options."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the options."""
+        vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
+        if user_input is not None:
+            new_options = {**self.config_entry.options, **user_input}
+            new_options[CONF_SCAN_INTERVAL] = int(new_options[CONF_SCAN_INTERVAL])
+            return self.async_create_entry(data=new_options)
+        options = self.config_entry.options
+        schema: dict[vol.Marker, Any] = {
+            vol.Required(
+                CONF_SCAN_INTERVAL,
+                default=int(options.get(CONF_SCAN_INTERVAL, vendor.default_scan_interval)),
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=vendor.min_scan_interval,
+                    max=vendor.max_scan_interval,
+                    step=1,
+                    mode=selector.NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            **vendor.options_schema(options),
+        }
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))

@@ -1,0 +1,123 @@
+"""Dynamic and stale entities/devices: shared by vendors whose devices change at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, LOGGER
+from .coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+
+
+class DynamicEntities[DataT]:
+    """Keep one platform's entities in step with what the device reports.
+
+    On every coordinator update, ``keys_fn(data)`` lists the items the device has now
+    (registers, signals, triggers ...). Entities are created with ``create_fn(key)`` for
+    new items, and registry entries of items that are gone are removed. Registry entries
+    whose unique id starts with ``unique_id_prefix`` but are not current are removed too
+    (items that vanished while Home Assistant was stopped).
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        coordinator: EnergyHubCoordinator[DataT],
+        platform: Platform,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+        *,
+        keys_fn: Callable[[DataT], Iterable[str]],
+        create_fn: Callable[[str], list[Entity]],
+        unique_id_prefix: str,
+    ) -> None:
+        """Set up tracking; call ``async_start`` to add the first entities."""
+        self._hass = hass
+        self._entry = entry
+        self._coordinator = coordinator
+        self._platform = platform
+        self._add = async_add_entities
+        self._keys_fn = keys_fn
+        self._create_fn = create_fn
+        self._prefix = unique_id_prefix
+        self._known: dict[str, list[str]] = {}
+
+    @callback
+    def async_start(self) -> None:
+        """Add entities for the current data and follow later updates."""
+        self._async_sync(first=True)
+        self._entry.async_on_unload(self._coordinator.async_add_listener(self._async_sync))
+
+    @callback
+    def _async_sync(self, first: bool = False) -> None:
+        data = self._coordinator.data
+        if data is None or not self._coordinator.last_update_success:
+            return
+        current = set(self._keys_fn(data))
+        new_entities: list[Entity] = []
+        for key in sorted(current - self._known.keys()):
+            entities = self._create_fn(key)
+            self._known[key] = [e.unique_id for e in entities if e.unique_id]
+            new_entities.extend(entities)
+        if new_entities:
+            self._add(new_entities)
+        gone = [key for key in self._known if key not in current]
+        stale_ids: set[str] = set()
+        for key in gone:
+            stale_ids.update(self._known.pop(key))
+        if first:
+            live = {uid for uids in self._known.values() for uid in uids}
+            ent_reg = er.async_get(self._hass)
+            stale_ids.update(
+                reg.unique_id
+                for reg in er.async_entries_for_config_entry(ent_reg, self._entry.entry_id)
+                if reg.domain == self._platform.value
+                and reg.unique_id.startswith(self._prefix)
+                and reg.unique_id not in live
+            )
+        if stale_ids:
+            self._async_remove(stale_ids)
+
+    @callback
+    def _async_remove(self, unique_ids: Iterable[str]) -> None:
+        ent_reg = er.async_get(self._hass)
+        for unique_id in unique_ids:
+            entity_id = ent_reg.async_get_entity_id(self._platform.value, DOMAIN, unique_id)
+            if entity_id is not None:
+                LOGGER.debug("Removing %s: gone from the device", entity_id)
+                ent_reg.async_remove(entity_id)
+
+
+@callback
+def async_remove_stale_devices(
+    hass: HomeAssistant,
+    entry: EnergyHubConfigEntry,
+    current_identifiers: Iterable[tuple[str, str]],
+    *,
+    keep: Callable[[dr.DeviceEntry], bool] | None = None,
+) -> list[str]:
+    """Detach from ``entry`` every device none of whose identifiers is current.
+
+    Devices for which ``keep(device)`` is true stay. Returns the removed device ids.
+    """
+    current = set(current_identifiers)
+    dev_reg = dr.async_get(hass)
+    removed: list[str] = []
+    for device in dr.async_entries_for_config_entry(dev_reg, entry.entry_id):
+        if device.identifiers & current or (keep is not None and keep(device)):
+            continue
+        LOGGER.debug("Removing device %s: gone from the vendor's device list", device.name)
+        dev_reg.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+        removed.append(device.id)
+    return removed
+
+
+def device_identifier(*parts: Any) -> tuple[str, str]:
+    """A device-registry identifier in this integration's domain."""
+    return (DOMAIN, "_".join(str(p) for p in parts))

@@ -1,0 +1,182 @@
+"""What a vendor plugs into Energy Hub: the ``Vendor`` base class.
+
+A vendor is a folder ``vendors/<key>/`` whose ``__init__.py`` exposes ``VENDOR``, an
+instance of a ``Vendor`` subclass, plus one line in ``vendors/__init__.py``. The generic
+modules (config flow, platforms, diagnostics, services) call only what is defined here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from homeassistant.const import CONF_SCAN_INTERVAL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import probatio as vol
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlowResult
+    from homeassistant.helpers.device_registry import DeviceEntry
+
+    from ..config_flow import EnergyHubConfigFlow
+    from ..coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
+
+#: A config-flow step a vendor adds: called with the flow and the submitted form (or None).
+StepHandler = Callable[
+    ["EnergyHubConfigFlow", dict[str, Any] | None], Awaitable["ConfigFlowResult"]
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceIdentity:
+    """What a successful connection test learned: the config entry's unique id and title."""
+
+    unique_id: str
+    title: str
+    #: Values to store in the entry's data besides the form's (e.g. a normalised host).
+    data_updates: Mapping[str, Any] = field(default_factory=dict)
+
+
+class FlowError(Exception):
+    """A connection test failed with a translatable error for a config-flow form.
+
+    ``error`` is a key of ``config.error`` in the strings; ``field`` the form field it
+    belongs to (``base`` for the whole form).
+    """
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        field: str = "base",
+        placeholders: Mapping[str, str] | None = None,
+    ) -> None:
+        """Remember the error key, the field and the placeholders."""
+        super().__init__(error)
+        self.error = error
+        self.field = field
+        self.placeholders = dict(placeholders or {})
+
+
+class Vendor(ABC):
+    """Base class of a vendor plug-in."""
+
+    #: The vendor's key: config-entry ``vendor`` value, first flow step id, folder name.
+    key: ClassVar[str]
+    #: Human name, used in logs.
+    name: ClassVar[str]
+    #: Platforms the vendor's entities live on.
+    platforms: ClassVar[tuple[Platform, ...]]
+    #: Poll interval default and the range the options flow allows (seconds).
+    default_scan_interval: ClassVar[int] = 30
+    min_scan_interval: ClassVar[int] = 5
+    max_scan_interval: ClassVar[int] = 3600
+    #: Data keys asked again in the reauth step (secrets first).
+    reauth_keys: ClassVar[tuple[str, ...]] = ()
+    #: Data keys holding secrets: redacted in diagnostics, never prefilled in forms.
+    secret_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Further keys to redact from this vendor's diagnostics.
+    redact_keys: ClassVar[frozenset[str]] = frozenset()
+
+    # -- config flow -------------------------------------------------------------------
+
+    @abstractmethod
+    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        """The form asking for the connection data (host, credentials, ...).
+
+        ``defaults`` are earlier values (a failed attempt, or the entry when
+        reconfiguring); secrets are never among them.
+        """
+
+    @abstractmethod
+    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
+        """Test the connection for real; raise FlowError on failure."""
+
+    def reauth_schema(self) -> vol.Schema:
+        """The form of the reauth step: the ``reauth_keys`` as fresh inputs."""
+        from homeassistant.helpers import selector  # noqa: PLC0415
+
+        return vol.Schema(
+            {
+                vol.Required(key): selector.TextSelector(
+                    selector.TextSelectorConfig(
+                        type=selector.TextSelectorType.PASSWORD
+                        if key in self.secret_keys
+                        else selector.TextSelectorType.TEXT
+                    )
+                )
+                for key in self.reauth_keys
+            }
+        )
+
+    def flow_steps(self) -> Mapping[str, StepHandler]:
+        """Extra config-flow steps (step id -> handler); step ids start with the key.
+
+        Without an entry for ``key`` itself, the vendor's first step is the generic
+        connection form built from ``connection_schema``.
+        """
+        return {}
+
+    def options_schema(self, options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+        """Vendor-specific options besides the poll interval (schema dict)."""
+        return {}
+
+    # -- runtime -----------------------------------------------------------------------
+
+    def scan_interval(self, entry: EnergyHubConfigEntry) -> timedelta:
+        """The poll interval configured for an entry, clamped to the allowed range."""
+        seconds = entry.options.get(CONF_SCAN_INTERVAL, self.default_scan_interval)
+        try:
+            seconds = int(seconds)
+        except TypeError, ValueError:
+            seconds = self.default_scan_interval
+        seconds = max(self.min_scan_interval, min(self.max_scan_interval, seconds))
+        return timedelta(seconds=seconds)
+
+    @abstractmethod
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> EnergyHubRuntimeData:
+        """Create client and coordinator(s), do the first refresh, return the runtime data.
+
+        Raise ConfigEntryNotReady / ConfigEntryAuthFailed (first refresh does it).
+        """
+
+    @abstractmethod
+    def async_setup_platform(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        platform: Platform,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Add this vendor's entities of ``platform`` (and track new ones)."""
+
+    async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+        """Release what ``async_setup_entry`` created beyond the coordinators."""
+
+    async def async_diagnostics(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> dict[str, Any]:
+        """Vendor data for the diagnostics download (redacted by the caller)."""
+        coordinator = entry.runtime_data.coordinator
+        data = coordinator.data
+        return {"data": data if isinstance(data, (dict, list)) else repr(data)}
+
+    def async_register_services(self, hass: HomeAssistant) -> None:
+        """Register the vendor's service actions (called once from ``async_setup``)."""
+
+    def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
+        """Whether a user may delete ``device`` (True when it is gone from the device)."""
+        return False
+
+    def make_entities(
+        self, entry: EnergyHubConfigEntry, platform: Platform
+    ) -> list[Entity]:  # pragma: no cover - optional helper for simple vendors
+        """Entities of ``platform`` for simple vendors (used by the default platform setup)."""
+        return []

@@ -1,0 +1,313 @@
+"""The simulator harness: a small base on aiohttp's web server shared by every vendor simulator.
+
+A simulator is a real HTTP server on loopback. Tests (and ``scripts/develop``) switch faults
+on and off, read the request log to count what a poll cost, and revoke tokens.
+
+Fault switches (``Simulator.faults``):
+
+* ``latency``: seconds added before every answer
+* ``status``: answer every request with this HTTP status (and a short JSON body)
+* ``malformed_json``: cut every JSON body in half
+* ``close_connection``: drop the connection without an answer
+* ``offline``: the device is offline; each vendor decides what that looks like
+* ``paths``: restrict the faults above to paths starting with one of these prefixes
+* ``remaining``: apply the faults to this many requests only, then switch them off
+
+The same switches are reachable over HTTP at ``/_sim/faults`` (GET to read, POST a JSON
+object to change) so a running development instance can be broken on purpose. Requests to
+``/_sim/`` are not logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import asdict, dataclass, field, fields
+import json
+import secrets
+import socket
+import time
+from typing import Any
+
+from aiohttp import web
+import jwt
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CONTROL_PREFIX = "/_sim/"
+
+
+@dataclass
+class Faults:
+    """The fault switches of a simulator (see the module docstring)."""
+
+    latency: float = 0.0
+    status: int | None = None
+    malformed_json: bool = False
+    close_connection: bool = False
+    offline: bool = False
+    paths: tuple[str, ...] | None = None
+    remaining: int | None = None
+
+    def reset(self) -> None:
+        """Switch every fault off."""
+        for f in fields(self):
+            setattr(self, f.name, f.default)
+
+    def applies_to(self, path: str) -> bool:
+        """True when the faults apply to a request for ``path``."""
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        return self.paths is None or any(path.startswith(p) for p in self.paths)
+
+    @property
+    def any_active(self) -> bool:
+        """True when at least one fault is switched on."""
+        return bool(
+            self.latency
+            or self.status is not None
+            or self.malformed_json
+            or self.close_connection
+            or self.offline
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request the simulator received."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    body: str
+    time: float
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query parameters, decoded (last value wins)."""
+        from urllib.parse import parse_qsl  # noqa: PLC0415
+
+        return dict(parse_qsl(self.query_string, keep_blank_values=True))
+
+
+@dataclass
+class TokenStore:
+    """HS256 JWTs issued by a simulated device, with expiry and revoke-all."""
+
+    lifetime: float = 600.0
+    secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    active: set[str] = field(default_factory=set)
+    issued: int = 0
+
+    def issue(self, subject: str, *, lifetime: float | None = None) -> str:
+        """Issue a token for ``subject`` expiring after ``lifetime`` seconds."""
+        now = time.time()
+        jti = secrets.token_hex(8)
+        self.active.add(jti)
+        self.issued += 1
+        claims = {
+            "sub": subject,
+            "iat": int(now),
+            "exp": int(now + (self.lifetime if lifetime is None else lifetime)),
+            "jti": jti,
+        }
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+    def check(self, token: str) -> dict[str, Any] | None:
+        """Return the claims of a valid, unexpired, unrevoked token, else None."""
+        try:
+            claims: dict[str, Any] = jwt.decode(token, self.secret, algorithms=["HS256"])
+        except jwt.PyJWTError:
+            return None
+        if claims.get("jti") not in self.active:
+            return None
+        return claims
+
+    def revoke_all(self) -> None:
+        """Revoke every token issued so far (what a reboot does)."""
+        self.active.clear()
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Simulator:
+    """Base of the vendor simulators.
+
+    Subclasses add their routes in ``setup_routes`` and may override ``offline_response``.
+    """
+
+    #: Name used on the command line (``python -m simulators <name>``).
+    name = "base"
+
+    def __init__(self) -> None:
+        """Create the app; call ``start`` to serve it."""
+        self.faults = Faults()
+        self.log: list[RequestRecord] = []
+        self.app = web.Application(middlewares=[self._middleware])
+        self.app.router.add_get("/_sim/faults", self._get_faults)
+        self.app.router.add_post("/_sim/faults", self._post_faults)
+        self.app.router.add_get("/_sim/log", self._get_log)
+        self.setup_routes(self.app.router)
+        self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    # -- to override -------------------------------------------------------------------
+
+    def setup_routes(self, router: web.UrlDispatcher) -> None:
+        """Add the vendor's routes."""
+
+    async def offline_response(self, request: web.Request) -> web.StreamResponse:
+        """What the device answers while offline (default: nothing; the connection drops)."""
+        return await self._drop(request)
+
+    def describe(self) -> dict[str, Any]:
+        """Credentials and facts to print at start (``python -m simulators``)."""
+        return {}
+
+    # -- life cycle --------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server."""
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on ``host``:``port`` (0 = a free port) and return the base URL."""
+        self._stopping.clear()
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.1
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.host = host
+        self.port = int(sockets[0].getsockname()[1]) if sockets else port
+        return self.url
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep inside a handler; cut short when the simulator stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        # let cancelled request handlers (e.g. ones sleeping for latency) finish
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    # -- request log -------------------------------------------------------------------
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[RequestRecord]:
+        """Logged requests, optionally only those for ``path`` (exact) and ``method``."""
+        return [
+            r
+            for r in self.log
+            if (path is None or r.path == path) and (method is None or r.method == method)
+        ]
+
+    def clear_log(self) -> None:
+        """Forget the logged requests."""
+        self.log.clear()
+
+    # -- internals ---------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)
+        body = await request.text() if request.can_read_body else ""
+        self.log.append(
+            RequestRecord(
+                method=request.method,
+                path=request.path,
+                query_string=request.query_string,
+                headers=dict(request.headers),
+                body=body,
+                time=time.time(),
+            )
+        )
+        faults = self.faults
+        if not faults.any_active or not faults.applies_to(request.path):
+            return await handler(request)
+        if faults.remaining is not None:
+            faults.remaining -= 1
+        if faults.latency:
+            await self.sleep(faults.latency)
+        if faults.close_connection:
+            return await self._drop(request)
+        if faults.offline:
+            return await self.offline_response(request)
+        if faults.status is not None:
+            response: web.StreamResponse = web.json_response(
+                {"error": f"simulated HTTP {faults.status}"}, status=faults.status
+            )
+        else:
+            response = await handler(request)
+        if faults.malformed_json and isinstance(response, web.Response) and response.body:
+            raw = bytes(response.body)  # type: ignore[arg-type]
+            response = web.Response(
+                body=raw[: max(1, len(raw) // 2)],
+                status=response.status,
+                content_type="application/json",
+            )
+        return response
+
+    @staticmethod
+    async def _drop(request: web.Request) -> web.StreamResponse:
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        # The answer below never reaches the client: the connection is gone.
+        return web.Response(status=500)
+
+    async def _get_faults(self, request: web.Request) -> web.Response:
+        data = asdict(self.faults)
+        return web.json_response(data)
+
+    async def _post_faults(self, request: web.Request) -> web.Response:
+        try:
+            changes = await request.json()
+        except json.JSONDecodeError:
+            return web.json_response({"error": "not JSON"}, status=400)
+        if not isinstance(changes, dict):
+            return web.json_response({"error": "expected an object"}, status=400)
+        if changes.get("reset"):
+            self.faults.reset()
+        names = {f.name for f in fields(Faults)}
+        for key, value in changes.items():
+            if key in names:
+                setattr(self.faults, key, tuple(value) if key == "paths" and value else value)
+        return web.json_response(asdict(self.faults))
+
+    async def _get_log(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {"method": r.method, "path": r.path, "query": r.query_string, "time": r.time}
+                for r in self.log
+            ]
+        )
