@@ -75,7 +75,7 @@ class Faults:
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """One request the simulator received."""
+    """One request the simulator received (``query_string`` is raw, as sent)."""
 
     method: str
     path: str
@@ -245,7 +245,7 @@ class Simulator:
             RequestRecord(
                 method=request.method,
                 path=request.path,
-                query_string=request.query_string,
+                query_string=request.rel_url.raw_query_string,
                 headers=dict(request.headers),
                 body=body,
                 time=time.time(),

@@ -380,3 +380,111 @@ async def test_diagnostics_redacts_secrets(
     assert diag["device"]["channels"] == {"a": 100.0, "b": 250.5}
     assert diag["coordinator"]["last_update_success"] is True
     assert diag["vendor"] == "demo"
+
+
+def test_api_errors_map_to_translated_exceptions() -> None:
+    """Every client error becomes a translated Home Assistant exception."""
+    from homeassistant.exceptions import ConfigEntryAuthFailed
+    from homeassistant.helpers.update_coordinator import UpdateFailed
+
+    from custom_components.energy_hub.api import (
+        EnergyHubApiError,
+        EnergyHubAuthError,
+        EnergyHubConnectionError,
+        EnergyHubRequestError,
+        EnergyHubResponseError,
+        EnergyHubUnavailableError,
+    )
+    from custom_components.energy_hub.coordinator import translate_api_error
+
+    cases = {
+        EnergyHubAuthError("x"): (ConfigEntryAuthFailed, "auth_failed"),
+        EnergyHubUnavailableError("x", reason="offline"): (UpdateFailed, "unavailable_offline"),
+        EnergyHubConnectionError("x"): (UpdateFailed, "communication_error"),
+        EnergyHubResponseError("x", status=500): (UpdateFailed, "invalid_response"),
+        EnergyHubRequestError("x", status=400, detail="bad"): (UpdateFailed, "invalid_response"),
+        EnergyHubApiError("x"): (UpdateFailed, "unknown_error"),
+    }
+    for error, (kind, key) in cases.items():
+        translated = translate_api_error(error)
+        assert isinstance(translated, kind)
+        assert translated.translation_key == key
+        assert translated.translation_domain == DOMAIN
+
+
+class _BrokenDemo(type(DEMO)):  # type: ignore[misc]
+    """The demo vendor with a validation that crashes."""
+
+    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> Any:
+        raise RuntimeError("bug")
+
+
+async def test_reauth_and_reconfigure_unexpected_error(
+    hass: HomeAssistant, sim: DemoSimulator
+) -> None:
+    """A crash while re-testing credentials shows 'unknown' and changes nothing."""
+    entry = await _setup(hass, sim)
+    register(_BrokenDemo())
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PASSWORD: "x"})
+    assert result["errors"] == {"base": "unknown"}
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: sim.url, CONF_USERNAME: "demo", CONF_PASSWORD: "x"}
+    )
+    assert result["errors"] == {"base": "unknown"}
+    assert entry.data[CONF_PASSWORD] == "secret"
+
+
+class _MenuDemo(type(DEMO)):  # type: ignore[misc]
+    """The demo vendor with a menu first step and a step with a fixed value."""
+
+    def flow_steps(self) -> dict[str, Any]:
+        async def menu(flow: Any, user_input: dict[str, Any] | None) -> Any:
+            return flow.async_show_menu(step_id="demo", menu_options=["demo_fixed"])
+
+        async def fixed(flow: Any, user_input: dict[str, Any] | None) -> Any:
+            return await flow.async_connection_step(
+                self, "demo_fixed", user_input, fixed={"mode": "fixed"}
+            )
+
+        return {"demo": menu, "demo_fixed": fixed}
+
+
+async def test_vendor_flow_steps(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """Vendor-defined steps are dispatched by id; fixed values are stored with the form's."""
+    register(_MenuDemo())
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "demo"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "demo_fixed"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "demo_fixed"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], _user_input(sim))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["mode"] == "fixed"
+
+
+async def test_unknown_step_is_refused(hass: HomeAssistant) -> None:
+    """A step id no vendor defines is not resolved."""
+    from custom_components.energy_hub.config_flow import EnergyHubConfigFlow
+
+    flow = EnergyHubConfigFlow()
+    with pytest.raises(AttributeError):
+        flow.async_step_nothing  # noqa: B018
+    with pytest.raises(AttributeError):
+        flow.something_else  # noqa: B018
+
+
+async def test_default_vendor_diagnostics(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """The base Vendor's diagnostics dump the coordinator data."""
+    from custom_components.energy_hub.vendors.base import Vendor
+
+    entry = await _setup(hass, sim)
+    diag = await Vendor.async_diagnostics(DEMO, hass, entry)
+    assert "D-0001" in diag["data"]
+    assert Vendor.device_removable(DEMO, entry, None) is False  # type: ignore[arg-type]

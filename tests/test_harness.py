@@ -193,3 +193,16 @@ def test_faults_reset() -> None:
     assert not faults.any_active
     assert faults.paths is None
     assert faults.remaining is None
+
+
+async def test_query_string_and_params(start_simulator: StartSimulator) -> None:
+    """A verbatim query string keeps a literal '+'; params are encoded and appended."""
+    sim = await start_simulator(DemoSimulator())
+    async with aiohttp.ClientSession() as session:
+        client = HttpClient(session, f"{sim.url}/", timeout=5)
+        assert str(client.base_url) == sim.url
+        await client.request("GET", "/status", query_string="reg=a+b&rate", params={"x": "y z"})
+    record = sim.requests("/status")[0]
+    assert record.query_string == "reg=a+b&rate&x=y%20z"
+    # the simulator reads the raw string, so a literal + stays a plus
+    assert record.query["x"] == "y z"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import json
 import logging
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from yarl import URL
@@ -95,14 +96,17 @@ class HttpClient:
     ) -> HttpResponse:
         """Make one request and return status, headers and text.
 
-        ``query_string`` is appended verbatim (already encoded); ``params`` are encoded.
+        ``query_string`` is sent verbatim (already encoded); ``params`` are percent-encoded
+        and appended after it.
         Raises EnergyHubConnectionError on timeouts and transport errors.
         """
         url = self.url(path)
-        if query_string:
-            url = URL(f"{url}?{query_string}", encoded=True)
+        parts = [query_string] if query_string else []
         if params:
-            url = url.update_query(params)
+            parts.append(urlencode(params, quote_via=quote))
+        if parts:
+            # built by hand: yarl would re-encode a verbatim query (a literal + would be lost)
+            url = URL(f"{url}?{'&'.join(parts)}", encoded=True)
         self.request_count += 1
         try:
             async with self._session.request(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.const import CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import probatio as vol
 
@@ -174,9 +173,3 @@ class Vendor(ABC):
     def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
         """Whether a user may delete ``device`` (True when it is gone from the device)."""
         return False
-
-    def make_entities(
-        self, entry: EnergyHubConfigEntry, platform: Platform
-    ) -> list[Entity]:  # pragma: no cover - optional helper for simple vendors
-        """Entities of ``platform`` for simple vendors (used by the default platform setup)."""
-        return []
