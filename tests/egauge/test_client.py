@@ -24,6 +24,7 @@ from custom_components.energy_hub.api.errors import (
     EnergyHubRequestError,
     EnergyHubResponseError,
 )
+from custom_components.energy_hub.api.http import HttpResponse
 from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
@@ -364,3 +365,47 @@ def test_parse_tolerant() -> None:
     )
     assert ints.registers["reg0"].cumulative == 7
     assert ints.ts == 1.5
+
+
+def test_parse_bad_counter_string() -> None:
+    """A cumulative value that is no integer string becomes None."""
+    data = parse_registers(
+        {
+            "registers": [{"name": "A", "type": "P", "idx": 0, "did": 0}],
+            "ranges": [{"rows": [["12x"]]}],
+        }
+    )
+    assert data.registers["reg0"].cumulative is None
+    assert data.registers["reg0"].total is None
+
+
+@pytest.mark.parametrize("text", ["not json", "[1]", '{"rlm": "r"}', '{"rlm": "r", "nnc": ""}'])
+def test_unusable_challenges(text: str) -> None:
+    """A 401 without a usable realm and nonce gives no challenge."""
+    assert EgaugeClient._parse_challenge(HttpResponse(401, {}, text)) is None
+
+
+async def test_persistent_401(sim: EgaugeSimulator, session: aiohttp.ClientSession) -> None:
+    """A 401 that survives a fresh login: permission error if the token is good, else auth."""
+    client = _client(session, sim)
+    await client.async_get_registers()
+    sim.faults.status = 401
+    sim.faults.paths = ("/api/register",)
+    with pytest.raises(EgaugePermissionError):
+        await client.async_get_registers()
+    sim.faults.paths = ("/api/register", "/api/auth/rights")
+    with pytest.raises(EnergyHubAuthError) as err:
+        await client.async_get_registers()
+    assert not isinstance(err.value, EgaugePermissionError)
+    sim.faults.reset()
+    sim.faults.malformed_json = True
+    sim.faults.paths = ("/api/auth/unauthorized",)
+    with pytest.raises(EnergyHubResponseError):
+        await _client(session, sim).async_get_registers()
+
+
+async def test_sys_without_result(sim: EgaugeSimulator, session: aiohttp.ClientSession) -> None:
+    """A /sys result that is not an object is an invalid response."""
+    sim.sys_tree = lambda: "odd"  # type: ignore[method-assign,assignment,return-value]
+    with pytest.raises(EnergyHubResponseError):
+        await _client(session, sim).async_get_meter_info()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -146,3 +148,43 @@ async def test_reconfigure(
     assert entry.data[CONF_PASSWORD] == "secret"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_https_self_signed(hass: HomeAssistant, start_simulator: StartSimulator) -> None:
+    """HTTPS with the meter's self-signed certificate: refused when verified, fine when not."""
+    # the simulated meter's side of the refused handshake is not an error of the integration
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    assert handler is not None
+
+    def ignore_refused_handshake(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
+            handler(loop, context)
+
+    loop.set_exception_handler(ignore_refused_handshake)
+    meter = EgaugeSimulator()
+    meter.use_self_signed_certificate()
+    await start_simulator(meter)
+    assert meter.url.startswith("https://")
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _form(meter, verify_ssl=True)
+    )
+    assert result["errors"] == {CONF_VERIFY_SSL: "egauge_certificate"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], _form(meter))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_HOST] == meter.url
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_invalid_addresses(hass: HomeAssistant) -> None:
+    """Addresses that are no http(s) URL are refused before anything is sent."""
+    result = await _start(hass)
+    for host in ("http://[bad", "http://", "http://a b"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_HOST: host, CONF_USERNAME: "owner", CONF_PASSWORD: "x", CONF_VERIFY_SSL: False},
+        )
+        assert result["errors"] == {CONF_HOST: "egauge_invalid_host"}, host

@@ -16,8 +16,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.energy_hub.api.egauge import REGISTER_QUERY
+from custom_components.energy_hub.api.egauge import REGISTER_QUERY, RegisterData
 from custom_components.energy_hub.const import DOMAIN
+from custom_components.energy_hub.vendors.egauge.entities import sensors_for
 from simulators.egauge import EgaugeSimulator
 
 from ..common import advance
@@ -346,3 +347,16 @@ async def test_diagnostics_redacted(
     assert mystery["type"] == "Zq"
     assert mystery["known_type"] is False
     assert diag["device"]["client"]["login_count"] == 1
+
+
+async def test_register_gone_between_polls(hass: HomeAssistant, meter: EgaugeSimulator) -> None:
+    """An entity whose register is missing from the data is unavailable with no value."""
+    entry = await setup_meter(hass, meter)
+    coordinator = entry.runtime_data.coordinator
+    entity = hass.data["entity_components"]["sensor"].get_entity(_entity_id(hass, "reg0_power"))
+    assert entity is not None
+    assert entity.native_value == 1798.0
+    coordinator.data = RegisterData(ts=None)
+    assert entity.native_value is None
+    assert entity.available is False
+    assert sensors_for(coordinator, "reg0|P") == []

@@ -452,8 +452,7 @@ def _status_error(
 
 def normalize_host(host: str) -> str:
     """A base URL from what the user typed: ``meter.local`` -> ``http://meter.local``."""
-    host = host.strip().rstrip("/")
-    host = host.removesuffix("/api")
+    host = host.strip()
     if "://" not in host:
         host = f"http://{host}"
-    return host
+    return host.rstrip("/").removesuffix("/api").rstrip("/")

@@ -18,7 +18,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    CONCENTRATION_PARTS_PER_MILLION,
     DEGREE,
     PERCENTAGE,
     UnitOfApparentPower,
@@ -30,6 +29,7 @@ from homeassistant.const import (
     UnitOfMass,
     UnitOfPower,
     UnitOfPressure,
+    UnitOfRatio,
     UnitOfReactiveEnergy,
     UnitOfReactivePower,
     UnitOfSpeed,
@@ -112,7 +112,7 @@ RATE_SENSORS: dict[str, EgaugeSensorDescription] = {
         "irradiance", SensorDeviceClass.IRRADIANCE, UnitOfIrradiance.WATTS_PER_SQUARE_METER, 0
     ),
     "Pa": _rate("pressure", SensorDeviceClass.PRESSURE, UnitOfPressure.PA, 0),
-    "ppm": _rate("ppm", None, CONCENTRATION_PARTS_PER_MILLION, 0),
+    "ppm": _rate("ppm", None, UnitOfRatio.PARTS_PER_MILLION, 0),
     "v": _rate("speed", SensorDeviceClass.SPEED, UnitOfSpeed.METERS_PER_SECOND, 1),
     "a": _rate("angle", None, DEGREE, 1),
     "m": _rate("mass", SensorDeviceClass.WEIGHT, UnitOfMass.GRAMS, 1),
