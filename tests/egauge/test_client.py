@@ -376,6 +376,13 @@ def test_parse_bad_counter_string() -> None:
         }
     )
     assert data.registers["reg0"].cumulative is None
+    data = parse_registers(
+        {
+            "registers": [{"name": "A", "type": "P", "idx": 0, "did": 0}],
+            "ranges": [{"rows": [[1.5]]}],
+        }
+    )
+    assert data.registers["reg0"].cumulative is None
     assert data.registers["reg0"].total is None
 
 
