@@ -1,0 +1,458 @@
+"""Client of the eGauge WebAPI (no Home Assistant imports).
+
+* Login as the meter does it: ``GET /api/auth/unauthorized`` gives a realm and a server
+  nonce (in a 401), ``POST /api/auth/login`` sends ``md5(md5(usr:rlm:pwd):nnc:cnnc)`` and
+  returns a JWT. An expired nonce is retried once; a 401 during a request logs in again
+  (with the nonce of that 401) and retries the request once.
+* The token is reused until shortly before it expires (the meter's tokens carry no ``exp``;
+  they last about 10 minutes, so the fallback lifetime is 10 minutes).
+* One request per poll: ``GET /api/register?rate&time=now&virtual=value&raw`` gives every
+  register's rate and its cumulative value. Values are parsed permissively: an unknown type
+  code or a malformed entry is kept (or skipped) and never fails the poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import hashlib
+import logging
+import math
+import secrets
+import time
+from typing import Any
+
+import aiohttp
+
+from .errors import (
+    EnergyHubAuthError,
+    EnergyHubConnectionError,
+    EnergyHubRequestError,
+    EnergyHubResponseError,
+)
+from .http import HttpClient, HttpResponse, expect_dict
+from .tokens import TokenManager
+
+_LOGGER = logging.getLogger(__name__)
+
+#: The query of the poll: rates, the cumulative values now (raw: independent of the
+#: meter's epoch, so moving the epoch never makes a counter jump), virtual registers.
+REGISTER_QUERY = "rate&time=now&virtual=value&raw"
+NONCE_EXPIRED = "Nonce expired."
+#: Token lifetime when the token says nothing (the meter's are valid about 10 minutes).
+TOKEN_LIFETIME = 600.0
+#: Refresh this long before the token runs out.
+TOKEN_MARGIN = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterType:
+    """What a type code means: its rate unit, its quantum and its cumulative unit."""
+
+    code: str
+    quantity: str
+    rate_unit: str | None
+    quantum: float
+    #: factor from (stored value x quantum) to ``cumul_unit``; None = no useful total
+    cumul_scale: float | None = None
+    cumul_unit: str | None = None
+
+
+_HOUR = 3600.0
+_KILO_HOUR = 3_600_000.0
+
+#: Type codes from the WebAPI glossary, plus the ones egauge-python knows (PQ, Vdc, Idc, dT).
+REGISTER_TYPES: dict[str, RegisterType] = {
+    t.code: t
+    for t in (
+        RegisterType("#", "number", None, 1),
+        RegisterType("#3", "number", None, 0.001),
+        RegisterType("%", "percentage", "%", 0.001),
+        RegisterType("$", "monetary", None, 2**-29),
+        RegisterType("a", "angle", "°", 0.001),
+        RegisterType("aq", "air_quality", None, 0.001),
+        RegisterType("d", "discrete", None, 1),
+        RegisterType("Ee", "irradiance", "W/m²", 1, 1 / _KILO_HOUR, "kWh/m²"),
+        RegisterType("F", "frequency", "Hz", 0.001),
+        RegisterType("h", "humidity", "%", 0.001),
+        RegisterType("I", "current", "A", 0.001, 1 / _HOUR, "Ah"),
+        RegisterType("Idc", "current", "A", 0.001, 1 / _HOUR, "Ah"),
+        RegisterType("m", "mass", "g", 0.001),
+        RegisterType("P", "power", "W", 1, 1 / _KILO_HOUR, "kWh"),
+        RegisterType("Pa", "pressure", "Pa", 1),
+        RegisterType("ppm", "ppm", "ppm", 0.001),
+        RegisterType("var", "reactive_power", "var", 1, 1 / _KILO_HOUR, "kvarh"),
+        RegisterType("PQ", "reactive_power", "var", 1, 1 / _KILO_HOUR, "kvarh"),
+        RegisterType("Q", "mass_flow", "g/s", 1),
+        RegisterType("Qe", "charge", "Ah", 0.001),
+        RegisterType("Qv", "volume_flow", "m³/s", 1e-9, 1.0, "m³"),
+        RegisterType("R", "resistance", "Ω", 1),
+        RegisterType("S", "apparent_power", "VA", 1, 1 / _KILO_HOUR, "kVAh"),
+        RegisterType("T", "temperature", "°C", 0.001),
+        RegisterType("dT", "temperature_difference", "°C", 0.001),
+        RegisterType("THD", "thd", "%", 0.001),
+        RegisterType("V", "voltage", "V", 0.001),
+        RegisterType("Vdc", "voltage", "V", 0.001),
+        RegisterType("v", "speed", "m/s", 0.001),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One register as the last poll saw it."""
+
+    name: str
+    type_code: str
+    idx: int
+    #: database id (physical registers only): survives a rename
+    did: int | None
+    #: current rate in the type's rate unit (None when the meter sent none)
+    rate: float | None
+    #: cumulative value as stored (counts), None when missing
+    cumulative: int | None
+
+    @property
+    def virtual(self) -> bool:
+        """Virtual registers (use, gen, ...) have no database id."""
+        return self.did is None
+
+    @property
+    def type(self) -> RegisterType | None:
+        """The type's description, None for a code this client does not know."""
+        return REGISTER_TYPES.get(self.type_code)
+
+    @property
+    def key(self) -> str:
+        """A stable key: the did for physical registers, the name for virtual ones."""
+        return f"virt_{self.name}" if self.did is None else f"reg{self.did}"
+
+    @property
+    def total(self) -> float | None:
+        """The cumulative value in the type's cumulative unit (e.g. kWh), or None."""
+        reg_type = self.type
+        if self.cumulative is None or reg_type is None or reg_type.cumul_scale is None:
+            return None
+        return self.cumulative * reg_type.quantum * reg_type.cumul_scale
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterData:
+    """The registers of one poll, by key, in the meter's order."""
+
+    ts: float | None
+    registers: dict[str, Register] = field(default_factory=dict)
+    #: entries the parser had to skip (kept for diagnostics)
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly view (diagnostics)."""
+        return {
+            "ts": self.ts,
+            "skipped": self.skipped,
+            "registers": [
+                {
+                    "name": r.name,
+                    "type": r.type_code,
+                    "known_type": r.type is not None,
+                    "idx": r.idx,
+                    "did": r.did,
+                    "rate": r.rate,
+                    "cumulative": r.cumulative,
+                }
+                for r in self.registers.values()
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MeterInfo:
+    """What identifies the meter."""
+
+    serial: str
+    model: str | None
+    firmware: str | None
+    hostname: str | None
+
+
+class EgaugePermissionError(EnergyHubAuthError):
+    """The credentials are right, but the user lacks a right the request needs."""
+
+
+def digest_hash(usr: str, rlm: str, pwd: str, nnc: str, cnnc: str) -> str:
+    """md5(md5(usr:rlm:pwd):nnc:cnnc) as lowercase hex (the meter's login hash)."""
+    ha1 = hashlib.md5(f"{usr}:{rlm}:{pwd}".encode()).hexdigest()  # noqa: S324 - protocol
+    return hashlib.md5(f"{ha1}:{nnc}:{cnnc}".encode()).hexdigest()  # noqa: S324 - protocol
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _float_string(value: Any) -> float | None:
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return _number(value)
+
+
+def parse_registers(payload: Any) -> RegisterData:
+    """Parse a /register reply; raises EnergyHubResponseError only when it is unusable."""
+    data = expect_dict(payload, "register reply")
+    if data.get("error"):
+        raise EnergyHubResponseError(f"The meter reported: {data['error']}")
+    entries = data.get("registers")
+    if not isinstance(entries, list):
+        raise EnergyHubResponseError("The register reply has no register list")
+    row: list[Any] = []
+    ranges = data.get("ranges")
+    if isinstance(ranges, list) and ranges and isinstance(ranges[0], dict):
+        rows = ranges[0].get("rows")
+        if isinstance(rows, list) and rows and isinstance(rows[0], list):
+            row = rows[0]
+    registers: dict[str, Register] = {}
+    skipped = 0
+    for column, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            skipped += 1
+            continue
+        name = entry.get("name")
+        type_code = entry.get("type")
+        idx = entry.get("idx")
+        did = entry.get("did")
+        if (
+            not isinstance(name, str)
+            or not name
+            or not isinstance(type_code, str)
+            or not isinstance(idx, int)
+            or isinstance(idx, bool)
+            or (did is not None and (not isinstance(did, int) or isinstance(did, bool)))
+        ):
+            skipped += 1
+            _LOGGER.debug("Skipping a malformed register entry: %r", entry)
+            continue
+        register = Register(
+            name=name,
+            type_code=type_code,
+            idx=idx,
+            did=did,
+            rate=_number(entry.get("rate")),
+            cumulative=_integer(row[column]) if column < len(row) else None,
+        )
+        if register.key in registers:
+            skipped += 1
+            continue
+        registers[register.key] = register
+    return RegisterData(ts=_float_string(data.get("ts")), registers=registers, skipped=skipped)
+
+
+class EgaugeClient(HttpClient):
+    """One eGauge meter (``host`` is a URL; plain http or https)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        username: str,
+        password: str,
+        *,
+        verify_ssl: bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        """Use the injected session; nothing happens on the network until a call."""
+        super().__init__(session, normalize_host(host), timeout=timeout, verify_ssl=verify_ssl)
+        self._username = username
+        self._password = password
+        self._challenge: tuple[str, str] | None = None
+        self._last_token: str | None = None
+        self.tokens = TokenManager(
+            self._login,
+            margin=TOKEN_MARGIN,
+            fallback_lifetime=TOKEN_LIFETIME,
+            # looked up at each call, so the clock follows time.time wherever it is
+            clock=lambda: time.time(),  # noqa: PLW0108
+        )
+
+    def __repr__(self) -> str:
+        """Never show credentials."""
+        return f"<EgaugeClient {self.base_url}>"
+
+    # -- login ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _parse_challenge(resp: HttpResponse) -> tuple[str, str] | None:
+        try:
+            body = resp.json()
+        except EnergyHubResponseError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        rlm, nnc = body.get("rlm"), body.get("nnc")
+        if isinstance(rlm, str) and isinstance(nnc, str) and nnc:
+            return rlm, nnc
+        return None
+
+    async def _fetch_challenge(self) -> tuple[str, str]:
+        resp = await self.request("GET", "/api/auth/unauthorized")
+        challenge = self._parse_challenge(resp) if resp.status == 401 else None
+        if challenge is None:
+            raise _status_error(resp, "the login challenge")
+        return challenge
+
+    async def _login(self) -> str:
+        """Digest login; the realm/nonce of a 401 just received saves one request."""
+        challenge, self._challenge = self._challenge, None
+        for _attempt in range(2):
+            if challenge is None:
+                challenge = await self._fetch_challenge()
+            rlm, nnc = challenge
+            cnnc = secrets.token_hex(16)
+            body = {
+                "rlm": rlm,
+                "usr": self._username,
+                "nnc": nnc,
+                "cnnc": cnnc,
+                "hash": digest_hash(self._username, rlm, self._password, nnc, cnnc),
+            }
+            resp = await self.request("POST", "/api/auth/login", json_body=body)
+            if resp.status in (401, 403):
+                raise EnergyHubAuthError("The meter refused the credentials")
+            if resp.status != 200:
+                raise _status_error(resp, "the login")
+            reply = expect_dict(resp.json(), "login reply")
+            error = reply.get("error")
+            if error == NONCE_EXPIRED:
+                _LOGGER.debug("Server nonce expired; logging in with a fresh one")
+                challenge = None
+                continue
+            token = reply.get("jwt")
+            if error or not isinstance(token, str) or not token:
+                raise EnergyHubAuthError("The meter refused the credentials")
+            self._last_token = token
+            return token
+        raise EnergyHubAuthError("The meter kept refusing the login nonce")
+
+    async def async_logout(self) -> None:
+        """Revoke the token (best effort, used on unload)."""
+        token, self._last_token = self._last_token, None
+        self.tokens.invalidate()
+        if token is None:
+            return
+        try:
+            await self.request(
+                "GET", "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+            )
+        except EnergyHubConnectionError:
+            _LOGGER.debug("Logout failed; the token expires on its own")
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def _call(
+        self, method: str, path: str, *, query_string: str | None = None, json_body: Any = None
+    ) -> Any:
+        """An authenticated request; 401 -> log in again once and retry once."""
+        token = await self.tokens.token()
+        resp = await self._send(method, path, token, query_string, json_body)
+        if resp.status == 401:
+            self._challenge = self._parse_challenge(resp)
+            token = await self.tokens.refresh_after_401(token)
+            self._challenge = None
+            resp = await self._send(method, path, token, query_string, json_body)
+            if resp.status == 401:
+                raise await self._refused_error(token)
+        if resp.status != 200:
+            raise _status_error(resp, path)
+        body = expect_dict(resp.json(), path)
+        if body.get("error"):
+            raise EnergyHubRequestError(
+                f"The meter refused {path}", status=resp.status, detail=str(body["error"])
+            )
+        return body
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        query_string: str | None,
+        json_body: Any,
+    ) -> HttpResponse:
+        return await self.request(
+            method,
+            path,
+            query_string=query_string,
+            json_body=json_body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    async def _refused_error(self, token: str) -> EnergyHubAuthError:
+        """A fresh token was refused: a missing right, or credentials gone bad."""
+        resp = await self._send("GET", "/api/auth/rights", token, None, None)
+        if resp.status == 200:
+            return EgaugePermissionError("The user lacks a right this request needs")
+        return EnergyHubAuthError("The meter refused a fresh token")
+
+    # -- API -----------------------------------------------------------------------------
+
+    async def async_get_registers(self) -> RegisterData:
+        """Every register's rate and cumulative value: ONE request."""
+        body = await self._call("GET", "/api/register", query_string=REGISTER_QUERY)
+        return parse_registers(body)
+
+    async def async_get_meter_info(self) -> MeterInfo:
+        """Serial, model and firmware (``/api/sys``) and the hostname."""
+        sys_body = await self._call("GET", "/api/sys", query_string="filter=%7Bsn,model,version%7D")
+        result = sys_body.get("result")
+        if not isinstance(result, dict):
+            raise EnergyHubResponseError("The /sys reply has no result")
+        serial = result.get("sn")
+        if not isinstance(serial, str) or not serial.strip():
+            raise EnergyHubResponseError("The meter reported no serial number")
+        model = result.get("model")
+        version = result.get("version")
+        firmware = version.get("firmware") if isinstance(version, dict) else None
+        host_body = await self._call("GET", "/api/config/net/hostname")
+        hostname = host_body.get("result")
+        return MeterInfo(
+            serial=serial.strip(),
+            model=model if isinstance(model, str) else None,
+            firmware=firmware if isinstance(firmware, str) else None,
+            hostname=hostname if isinstance(hostname, str) and hostname else None,
+        )
+
+    async def async_reboot(self) -> None:
+        """``POST /api/cmd/reboot`` (needs the save right); the token dies with the reboot."""
+        await self._call("POST", "/api/cmd/reboot", json_body={})
+        self.tokens.invalidate()
+
+
+def _status_error(
+    resp: HttpResponse, what: str
+) -> EnergyHubResponseError | EnergyHubConnectionError:
+    if resp.status in (502, 503, 504):
+        return EnergyHubConnectionError(f"The meter is busy (HTTP {resp.status}) for {what}")
+    return EnergyHubResponseError(f"Unexpected HTTP {resp.status} for {what}", status=resp.status)
+
+
+def normalize_host(host: str) -> str:
+    """A base URL from what the user typed: ``meter.local`` -> ``http://meter.local``."""
+    host = host.strip()
+    if "://" not in host:
+        host = f"http://{host}"
+    return host.rstrip("/").removesuffix("/api").rstrip("/")

@@ -1,0 +1,160 @@
+"""What each eGauge register type becomes in Home Assistant.
+
+Every register gets a sensor of its current rate (power, voltage, temperature ...). Types
+whose cumulative value means something (energy for power registers, kvarh, Ah, m³ ...) get a
+second sensor with that total. eGauge counters are net counters that may run backwards (a
+grid register while exporting, a solar register reading negative), so every total has
+``state_class: total``: Home Assistant then accounts decreases correctly, which
+``total_increasing`` cannot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    DEGREE,
+    PERCENTAGE,
+    UnitOfApparentPower,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfIrradiance,
+    UnitOfMass,
+    UnitOfPower,
+    UnitOfPressure,
+    UnitOfRatio,
+    UnitOfReactiveEnergy,
+    UnitOfReactivePower,
+    UnitOfSpeed,
+    UnitOfTemperature,
+    UnitOfVolume,
+    UnitOfVolumeFlowRate,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EgaugeSensorDescription(SensorEntityDescription):
+    """A register sensor: ``total`` picks the cumulative value instead of the rate."""
+
+    total: bool = False
+
+
+def _rate(
+    key: str,
+    device_class: SensorDeviceClass | None,
+    unit: str | None,
+    precision: int | None = None,
+) -> EgaugeSensorDescription:
+    return EgaugeSensorDescription(
+        key=key,
+        translation_key=f"egauge_{key}",
+        device_class=device_class,
+        native_unit_of_measurement=unit,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=precision,
+    )
+
+
+def _total(
+    key: str,
+    device_class: SensorDeviceClass | None,
+    unit: str,
+    *,
+    enabled: bool = True,
+) -> EgaugeSensorDescription:
+    return EgaugeSensorDescription(
+        key=key,
+        translation_key=f"egauge_{key}",
+        device_class=device_class,
+        native_unit_of_measurement=unit,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=3,
+        entity_registry_enabled_default=enabled,
+        total=True,
+    )
+
+
+_POWER = _rate("power", SensorDeviceClass.POWER, UnitOfPower.WATT, 0)
+_REACTIVE = _rate(
+    "reactive_power", SensorDeviceClass.REACTIVE_POWER, UnitOfReactivePower.VOLT_AMPERE_REACTIVE, 0
+)
+_VOLTAGE = _rate("voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1)
+_CURRENT = _rate("current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 2)
+_NUMBER = _rate("number", None, None)
+_CHARGE_TOTAL = _total("charge", None, "Ah", enabled=False)
+
+#: Type code -> the rate sensor.
+RATE_SENSORS: dict[str, EgaugeSensorDescription] = {
+    "P": _POWER,
+    "S": _rate(
+        "apparent_power", SensorDeviceClass.APPARENT_POWER, UnitOfApparentPower.VOLT_AMPERE, 0
+    ),
+    "var": _REACTIVE,
+    "PQ": _REACTIVE,
+    "V": _VOLTAGE,
+    "Vdc": _VOLTAGE,
+    "I": _CURRENT,
+    "Idc": _CURRENT,
+    "F": _rate("frequency", SensorDeviceClass.FREQUENCY, UnitOfFrequency.HERTZ, 2),
+    "T": _rate("temperature", SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 1),
+    "dT": _rate("temperature_difference", None, UnitOfTemperature.CELSIUS, 1),
+    "h": _rate("humidity", SensorDeviceClass.HUMIDITY, PERCENTAGE, 1),
+    "%": _rate("percentage", None, PERCENTAGE, 1),
+    "THD": _rate("thd", None, PERCENTAGE, 1),
+    "Ee": _rate(
+        "irradiance", SensorDeviceClass.IRRADIANCE, UnitOfIrradiance.WATTS_PER_SQUARE_METER, 0
+    ),
+    "Pa": _rate("pressure", SensorDeviceClass.PRESSURE, UnitOfPressure.PA, 0),
+    "ppm": _rate("ppm", None, UnitOfRatio.PARTS_PER_MILLION, 0),
+    "v": _rate("speed", SensorDeviceClass.SPEED, UnitOfSpeed.METERS_PER_SECOND, 1),
+    "a": _rate("angle", None, DEGREE, 1),
+    "m": _rate("mass", SensorDeviceClass.WEIGHT, UnitOfMass.GRAMS, 1),
+    "Q": _rate("mass_flow", None, "g/s", 1),
+    "Qe": _rate("charge_rate", None, "Ah", 3),
+    "Qv": _rate(
+        "volume_flow",
+        SensorDeviceClass.VOLUME_FLOW_RATE,
+        UnitOfVolumeFlowRate.CUBIC_METERS_PER_SECOND,
+        6,
+    ),
+    "R": _rate("resistance", None, "Ω", 1),
+    "aq": _rate("air_quality", SensorDeviceClass.AQI, None, 0),
+    "$": _rate("cost_rate", None, None, 6),
+    "#": _NUMBER,
+    "#3": _NUMBER,
+    "d": _NUMBER,
+}
+
+#: Type code -> the sensor of its cumulative value (only where that means something).
+TOTAL_SENSORS: dict[str, EgaugeSensorDescription] = {
+    "P": _total("energy", SensorDeviceClass.ENERGY, UnitOfEnergy.KILO_WATT_HOUR),
+    "var": _total(
+        "reactive_energy",
+        SensorDeviceClass.REACTIVE_ENERGY,
+        UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
+        enabled=False,
+    ),
+    "PQ": _total(
+        "reactive_energy",
+        SensorDeviceClass.REACTIVE_ENERGY,
+        UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
+        enabled=False,
+    ),
+    "S": _total("apparent_energy", None, "kVAh", enabled=False),
+    "Ee": _total("irradiation", None, "kWh/m²", enabled=False),
+    "I": _CHARGE_TOTAL,
+    "Idc": _CHARGE_TOTAL,
+    "Qv": _total("volume", SensorDeviceClass.VOLUME, UnitOfVolume.CUBIC_METERS),
+}
+
+
+def descriptions_for(type_code: str) -> list[EgaugeSensorDescription]:
+    """The sensors of a register type (none for a type code this integration does not know)."""
+    return [d for d in (RATE_SENSORS.get(type_code), TOTAL_SENSORS.get(type_code)) if d]

@@ -1,0 +1,153 @@
+"""eGauge entities: a sensor per register (rate, and total where it means something), a reboot button."""
+
+from __future__ import annotations
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.button.const import ButtonDeviceClass
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.device_registry import DeviceInfo
+
+from ...api.egauge import EgaugePermissionError, Register, RegisterData
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError
+from ...const import DOMAIN
+from ...entity import EnergyHubEntity
+from ...helpers import device_identifier
+from .coordinator import EgaugeCoordinator
+from .descriptions import EgaugeSensorDescription, descriptions_for
+
+
+def meter_device_info(coordinator: EgaugeCoordinator) -> DeviceInfo:
+    """The one device of a meter."""
+    meter = coordinator.meter
+    return DeviceInfo(
+        identifiers={device_identifier(meter.serial)},
+        manufacturer="eGauge Systems",
+        model=meter.model,
+        name=meter.hostname or f"eGauge {meter.serial}",
+        serial_number=meter.serial,
+        sw_version=meter.firmware,
+        configuration_url=str(coordinator.client.base_url),
+    )
+
+
+def register_unique_id(
+    serial: str, register: Register, description: EgaugeSensorDescription
+) -> str:
+    """``<serial>_reg<did>_<kind>``; virtual registers (no did) use their name."""
+    return f"{serial}_{register.key}_{description.key}"
+
+
+def register_entity_key(register: Register) -> str:
+    """What DynamicEntities tracks: the register and its type (a type change is a new sensor)."""
+    return f"{register.key}|{register.type_code}"
+
+
+class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
+    """The rate or the total of one register."""
+
+    entity_description: EgaugeSensorDescription
+
+    def __init__(
+        self,
+        coordinator: EgaugeCoordinator,
+        register: Register,
+        description: EgaugeSensorDescription,
+    ) -> None:
+        """Bind to a register by its key (did), so a rename keeps the entity."""
+        super().__init__(
+            coordinator,
+            description,
+            unique_id=register_unique_id(coordinator.meter.serial, register, description),
+            device_info=meter_device_info(coordinator),
+        )
+        self._register_key = register.key
+        self._attr_translation_placeholders = {"register": register.name}
+
+    @property
+    def _register(self) -> Register | None:
+        return self.coordinator.data.registers.get(self._register_key)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter no longer reports the register."""
+        return super().available and self._register is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """The rate or the total; None (unknown) when the meter sent no value."""
+        register = self._register
+        if register is None:
+            return None
+        if self.entity_description.total:
+            return register.total
+        return register.rate
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        register = self._register
+        if register is not None and register.name != self._attr_translation_placeholders.get(
+            "register"
+        ):
+            # renamed on the meter (same did): follow the new name, keep the entity
+            self._attr_translation_placeholders = {"register": register.name}
+            self.__dict__.pop("name", None)
+        super()._handle_coordinator_update()
+
+
+class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
+    """Reboot the meter (needs the save right)."""
+
+    def __init__(self, coordinator: EgaugeCoordinator) -> None:
+        """The meter's reboot button."""
+        super().__init__(
+            coordinator,
+            ButtonEntityDescription(
+                key="reboot",
+                translation_key="egauge_reboot",
+                device_class=ButtonDeviceClass.RESTART,
+                entity_category=EntityCategory.CONFIG,
+            ),
+            unique_id=f"{coordinator.meter.serial}_reboot",
+            device_info=meter_device_info(coordinator),
+        )
+
+    async def async_press(self) -> None:
+        """POST /api/cmd/reboot; errors become clear translated messages."""
+        try:
+            await self.coordinator.client.async_reboot()
+        except EgaugePermissionError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="egauge_reboot_not_allowed"
+            ) from err
+        except EnergyHubAuthError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except EnergyHubApiError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+
+def sensors_for(coordinator: EgaugeCoordinator, entity_key: str) -> list[EgaugeRegisterSensor]:
+    """The sensors of the register behind ``entity_key`` (none for unknown type codes)."""
+    key = entity_key.partition("|")[0]
+    register = coordinator.data.registers.get(key)
+    if register is None:
+        return []
+    return [
+        EgaugeRegisterSensor(coordinator, register, description)
+        for description in descriptions_for(register.type_code)
+    ]
+
+
+def entity_keys(data: RegisterData) -> list[str]:
+    """Keys of the registers that get entities (unknown type codes are kept, not shown)."""
+    return [
+        register_entity_key(r) for r in data.registers.values() if descriptions_for(r.type_code)
+    ]

@@ -1,0 +1,62 @@
+"""Fixtures of the eGauge tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
+from simulators.egauge import EgaugeSimulator
+
+from ..conftest import StartSimulator
+
+
+@pytest.fixture
+async def meter(start_simulator: StartSimulator) -> EgaugeSimulator:
+    """A running simulated meter."""
+    return await start_simulator(EgaugeSimulator())
+
+
+def entry_data(meter: EgaugeSimulator, password: str = "secret") -> dict[str, Any]:
+    """The config-entry data of the simulated meter."""
+    return {
+        CONF_VENDOR: "egauge",
+        CONF_HOST: meter.url,
+        CONF_USERNAME: "owner",
+        CONF_PASSWORD: password,
+        CONF_VERIFY_SSL: False,
+    }
+
+
+async def setup_meter(
+    hass: HomeAssistant, meter: EgaugeSimulator, **options: Any
+) -> MockConfigEntry:
+    """Add and set up an entry for the meter."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=meter.hostname,
+        unique_id=meter.serial,
+        data=entry_data(meter),
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create every entity enabled, also those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
