@@ -105,6 +105,8 @@ class EkmTriggerSwitch(EnergyHubEntity[EkmCoordinator], SwitchEntity):
         name = str(trigger.get("trigger_name") or self._uuid) if trigger else self._uuid
         if getattr(self, "_attr_translation_placeholders", None) != {"name": name}:
             self._attr_translation_placeholders = {"name": name}
+            # the entity name is cached; a trigger renamed elsewhere renames the switch
+            self.__dict__.pop("name", None)
 
     @callback
     def _handle_coordinator_update(self) -> None:
