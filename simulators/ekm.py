@@ -135,6 +135,8 @@ class EkmSimulator(Simulator):
         self.stuck_relays: set[str] = set()
         #: setRelay / sendEmail actions executed: (trigger uuid, action)
         self.executed: list[tuple[str, dict[str, Any]]] = []
+        #: Odd replies for tolerance tests: (method, path) -> (status, body text)
+        self.canned: dict[tuple[str, str], tuple[int, str]] = {}
         super().__init__()
 
     def describe(self) -> dict[str, Any]:
@@ -149,12 +151,22 @@ class EkmSimulator(Simulator):
 
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         """The EKM Push paths."""
+        self.app.middlewares.append(self._canned_reply)
         router.add_get("/account/api/account", self._account)
         router.add_get("/readMeter", self._read_meter)
         router.add_get("/api/trigger", self._get_trigger)
         router.add_post("/api/trigger", self._post_trigger)
         router.add_put("/api/trigger", self._put_trigger)
         router.add_delete("/api/trigger", self._delete_trigger)
+
+    @web.middleware
+    async def _canned_reply(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        canned = self.canned.get((request.method, request.path))
+        if canned is None:
+            response: web.StreamResponse = await handler(request)
+            return response
+        status, text = canned
+        return web.Response(text=text, status=status, content_type="application/json")
 
     # -- helpers for tests -------------------------------------------------------------
 

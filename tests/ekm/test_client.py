@@ -581,3 +581,74 @@ async def test_rrule_trigger_fires_relay(
     readings = await client.read_meters(METERS)
     assert readings["000300000002"].relays == (False, False)
     assert [u for u, _ in sim.executed] == [uid, uid3]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body", "error"),
+    [
+        ("GET", "/account/api/account", 200, '{"error": "Invalid key"}', EnergyHubAuthError),
+        ("GET", "/account/api/account", 200, "[]", EnergyHubResponseError),
+        ("GET", "/readMeter", 200, '{"readMeter": []}', EnergyHubResponseError),
+        ("GET", "/api/trigger", 200, '{"triggers": {}}', EnergyHubResponseError),
+        ("GET", "/api/trigger", 400, "not json at all", EnergyHubRequestError),
+        ("GET", "/api/trigger", 400, '["x"]', EnergyHubRequestError),
+        ("GET", "/api/trigger", 422, '{"message": "odd"}', EnergyHubRequestError),
+        (
+            "POST",
+            "/api/trigger",
+            201,
+            '{"trigger": {"trigger_name": "no uuid"}}',
+            EnergyHubResponseError,
+        ),
+    ],
+)
+async def test_odd_replies(  # noqa: PLR0917
+    sim: EkmSimulator,
+    session: aiohttp.ClientSession,
+    method: str,
+    path: str,
+    status: int,
+    body: str,
+    error: type[Exception],
+) -> None:
+    """Unexpected replies become the client's errors, never a crash."""
+    sim.canned[(method, path)] = (status, body)
+    client = make_client(session, sim)
+    calls = {
+        "/account/api/account": client.account,
+        "/readMeter": lambda: client.read_meters(METERS),
+        "/api/trigger": (lambda: client.list_triggers(GATEWAY))
+        if method == "GET"
+        else (lambda: client.create_trigger(GATEWAY, relay_trigger())),
+    }
+    with pytest.raises(error) as err:
+        await calls[path]()
+    if isinstance(err.value, EnergyHubRequestError):
+        assert err.value.detail in (body, "odd")
+
+
+async def test_tolerant_account_and_reads(
+    sim: EkmSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Odd items in the account and read lists are skipped, numbers and leading zeros kept."""
+    sim.canned[("GET", "/account/api/account")] = (
+        200,
+        (
+            '{"key_type": 1, "gateways": ["4016FA0500CD", {"mac_address": null}, 5], '
+            '"meters": [300000001, {"address": "000300000002"}, true, ""]}'
+        ),
+    )
+    sim.canned[("GET", "/readMeter")] = (
+        200,
+        (
+            '{"readMeter": {"ReadSet": [null, {"Meter": "300000001", "ReadData": '
+            '[{"Good": 1, "kWh_Tot": "12.5"}]}]}}'
+        ),
+    )
+    client = make_client(session, sim)
+    account = await client.account()
+    assert account.key_type == "unknown"
+    assert account.gateways == ("4016fa0500cd",)
+    assert account.meters == ("300000001", "000300000002")
+    readings = await client.read_meters(["000300000001"])
+    assert readings["000300000001"].value("kWh_Tot") == 12.5

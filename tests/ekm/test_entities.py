@@ -383,3 +383,58 @@ async def test_read_only_token_still_reads(
     """A read-only token polls fine (switching then asks for a new token)."""
     await setup_entry(hass, api_token=READ_ONLY_TOKEN)
     assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
+
+
+async def test_relay_trigger_delete_is_retried(
+    hass: HomeAssistant,
+    sim: EkmSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Relay-command triggers that cannot be deleted yet are deleted at a later poll."""
+    freezer.move_to("2026-11-23 10:00:00")
+    left = relay_trigger()
+    left["trigger_name"] = f"{RELAY_TRIGGER_PREFIX} {M1} relay_1 close"
+    orphan = sim.add_trigger(left)
+    sim.canned[("DELETE", "/api/trigger")] = (500, '{"error": "busy"}')
+    await setup_entry(hass)
+    assert orphan in sim.triggers
+    relay = entity_id(hass, "switch", f"ekm_{M1}_relay_1")
+    await _switch(hass, relay, SERVICE_TURN_ON)
+    await advance(hass, freezer, 61)
+    # confirmed, but the trigger is still there: it stays pending
+    assert sim.relay(M1, 1) is True
+    assert len(sim.triggers) == 2
+    assert hass.states.get(relay).attributes.get("assumed_state") is True
+    sim.canned[("DELETE", "/api/trigger")] = (400, '{"error": "locked"}')
+    await advance(hass, freezer, 61)
+    assert len(sim.triggers) == 2
+    del sim.canned[("DELETE", "/api/trigger")]
+    await advance(hass, freezer, 61)
+    assert sim.triggers == {}
+    assert hass.states.get(relay).state == STATE_ON
+    assert not hass.states.get(relay).attributes.get("assumed_state")
+
+    # a trigger already deleted elsewhere (404) counts as deleted
+    sim.canned[("DELETE", "/api/trigger")] = (404, '{"error": "Invalid trigger id"}')
+    await _switch(hass, relay, SERVICE_TURN_OFF)
+    await advance(hass, freezer, 61)
+    assert hass.states.get(relay).state == STATE_OFF
+    assert not hass.states.get(relay).attributes.get("assumed_state")
+
+    # a stuck relay whose trigger cannot be deleted: one warning, real state, retried
+    del sim.canned[("DELETE", "/api/trigger")]
+    await advance(hass, freezer, 61)
+    assert sim.triggers == {}
+    sim.stuck_relays.add(M1)
+    sim.canned[("DELETE", "/api/trigger")] = (500, '{"error": "busy"}')
+    await _switch(hass, relay, SERVICE_TURN_ON)
+    for _ in range(5):
+        await advance(hass, freezer, 61)
+    assert hass.states.get(relay).state == STATE_OFF
+    assert len(sim.triggers) == 1
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and M1 in r.getMessage()]
+    assert len(warnings) == 1
+    del sim.canned[("DELETE", "/api/trigger")]
+    await advance(hass, freezer, 61)
+    assert sim.triggers == {}

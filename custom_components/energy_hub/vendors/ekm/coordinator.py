@@ -40,6 +40,8 @@ class PendingRelay:
     trigger_uuid: str
     target: bool
     sent: datetime
+    #: True once the command timed out: the switch shows the read state again.
+    expired: bool = False
 
 
 def is_relay_command(trigger: dict[str, Any]) -> bool:
@@ -102,22 +104,24 @@ class EkmCoordinator(EnergyHubCoordinator[EkmData]):
                 if await self._async_delete(pending.trigger_uuid):
                     del self.pending[(meter, relay)]
             elif now - pending.sent >= self.relay_timeout:
+                if not pending.expired:
+                    pending.expired = True
+                    if actual is not None:
+                        _LOGGER.warning(
+                            "%s",
+                            HomeAssistantError(
+                                translation_domain=DOMAIN,
+                                translation_key="ekm_relay_mismatch",
+                                translation_placeholders={
+                                    "meter": meter,
+                                    "relay": relay[-1],
+                                    "requested": "on" if pending.target else "off",
+                                    "actual": "on" if actual else "off",
+                                },
+                            ),
+                        )
                 if await self._async_delete(pending.trigger_uuid):
                     del self.pending[(meter, relay)]
-                if actual is not None:
-                    _LOGGER.warning(
-                        "%s",
-                        HomeAssistantError(
-                            translation_domain=DOMAIN,
-                            translation_key="ekm_relay_mismatch",
-                            translation_placeholders={
-                                "meter": meter,
-                                "relay": relay[-1],
-                                "requested": "on" if pending.target else "off",
-                                "actual": "on" if actual else "off",
-                            },
-                        ),
-                    )
 
     async def _async_delete(self, trigger_uuid: str) -> bool:
         """Delete a trigger; True when it is gone (also when it was gone already)."""

@@ -11,7 +11,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...api import EnergyHubApiError
 from ...entity import EnergyHubEntity
-from .coordinator import EkmCoordinator
+from .coordinator import EkmCoordinator, PendingRelay
 from .entity import gateway_device, raise_api_error
 from .sensor import EkmMeterEntity
 
@@ -42,8 +42,10 @@ class EkmRelaySwitch(EkmMeterEntity, SwitchEntity):
         self._relay = description.key
 
     @property
-    def _pending(self) -> Any:
-        return self.coordinator.pending.get((self._meter, self._relay))
+    def _pending(self) -> PendingRelay | None:
+        """The command on its way (None once confirmed or timed out)."""
+        pending = self.coordinator.pending.get((self._meter, self._relay))
+        return None if pending is None or pending.expired else pending
 
     @property
     def assumed_state(self) -> bool:
@@ -55,7 +57,7 @@ class EkmRelaySwitch(EkmMeterEntity, SwitchEntity):
         """The requested state while a command is pending, else the read state."""
         pending = self._pending
         if pending is not None:
-            return bool(pending.target)
+            return pending.target
         reading = self.reading
         states = None if reading is None else reading.relays
         if states is None:
