@@ -438,3 +438,26 @@ async def test_relay_trigger_delete_is_retried(
     del sim.canned[("DELETE", "/api/trigger")]
     await advance(hass, freezer, 61)
     assert sim.triggers == {}
+
+
+async def test_counter_glitch_is_not_a_reset(
+    hass: HomeAssistant, sim: EkmSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A single good-looking read of a lower total is unknown; a lasting drop is believed."""
+    await setup_entry(hass)
+    energy = entity_id(hass, "sensor", f"ekm_{M1}_kWh_Tot")
+    before = float(hass.states.get(energy).state)
+    real = sim.meters[M1].kwh
+    sim.meters[M1].kwh = -0.25  # the next read reports 0.0
+    await advance(hass, freezer, 61)
+    assert hass.states.get(energy).state == STATE_UNKNOWN
+    sim.meters[M1].kwh = real
+    await advance(hass, freezer, 61)
+    assert float(hass.states.get(energy).state) > before
+    # a meter that really starts again from 0 is followed after a few reads
+    sim.meters[M1].kwh = 0.0
+    for expected in (STATE_UNKNOWN, STATE_UNKNOWN):
+        await advance(hass, freezer, 61)
+        assert hass.states.get(energy).state == expected
+    await advance(hass, freezer, 61)
+    assert hass.states.get(energy).state == "0.75"

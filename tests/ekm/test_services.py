@@ -293,3 +293,29 @@ async def test_cloud_errors_in_actions(hass: HomeAssistant, sim: EkmSimulator) -
     with pytest.raises(HomeAssistantError) as err:
         await _call(hass, "list_triggers", {"config_entry_id": entry.entry_id}, response=True)
     assert err.value.translation_key == "invalid_response"
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"trigger_name": "  "}, "ekm_invalid_trigger"),
+        ({"conditions": ["kWh_Tot > 5"]}, "ekm_invalid_condition"),
+        ({"actions": "setRelay"}, "ekm_invalid_action"),
+    ],
+)
+async def test_malformed_fields_are_translated(
+    hass: HomeAssistant, sim: EkmSimulator, changes: dict[str, Any], key: str
+) -> None:
+    """Items that are not objects and empty names get translated messages too."""
+    entry = await setup_entry(hass)
+    data = {
+        "config_entry_id": entry.entry_id,
+        "trigger_name": "x",
+        "conditions": [DATA_CONDITION],
+        "actions": [SET_RELAY],
+        **changes,
+    }
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "create_trigger", data)
+    assert err.value.translation_key == key
+    assert sim.triggers == {}

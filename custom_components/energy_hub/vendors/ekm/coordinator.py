@@ -8,7 +8,7 @@ no stale triggers pile up on the account.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
@@ -60,7 +60,7 @@ class EkmCoordinator(EnergyHubCoordinator[EkmData]):
         *,
         gateway: str,
         meters: list[str],
-        update_interval: Any,
+        update_interval: timedelta,
     ) -> None:
         """Poll ``meters`` (one request) and ``gateway``'s triggers."""
         super().__init__(hass, entry, name=f"EKM {gateway}", update_interval=update_interval)
@@ -72,7 +72,7 @@ class EkmCoordinator(EnergyHubCoordinator[EkmData]):
         self.gateway_device_id: str | None = None
 
     @property
-    def relay_timeout(self) -> Any:
+    def relay_timeout(self) -> timedelta:
         """How long a relay command may stay unconfirmed (at least three polls)."""
         interval = self.update_interval or RELAY_CONFIRM_TIMEOUT
         return max(RELAY_CONFIRM_TIMEOUT, 3 * interval)

@@ -24,7 +24,9 @@ from homeassistant.const import (
     UnitOfReactiveEnergy,
     UnitOfReactivePower,
 )
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 
 from ...api.ekm import EkmReading
 from ...entity import EnergyHubEntity
@@ -207,7 +209,7 @@ class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
     def __init__(
         self,
         coordinator: EkmCoordinator,
-        description: SensorEntityDescription | Any,
+        description: EntityDescription,
         meter: str,
         device_info: DeviceInfo,
     ) -> None:
@@ -231,19 +233,54 @@ class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
         return super().available and self.reading is not None
 
 
+#: A counter reading lower than the last one is only believed after this many reads.
+COUNTER_DROP_READS = 3
+
+
 class EkmSensor(EkmMeterEntity, SensorEntity):
-    """One reading field; None (unknown) for a bad read, never 0."""
+    """One reading field; None (unknown) for a bad read, never 0.
+
+    For counters (total_increasing), a single read lower than the last one is treated as
+    a glitch and shown as unknown, so the Energy dashboard never books a false meter
+    reset; a lower value that persists (a real reset or a replaced meter) is accepted.
+    """
 
     entity_description: EkmSensorDescription
 
-    @property
-    def native_value(self) -> float | None:
-        """The field of the latest good read."""
+    def __init__(
+        self,
+        coordinator: EkmCoordinator,
+        description: EkmSensorDescription,
+        meter: str,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Bind to one field of ``meter``; the value is computed once per poll."""
+        super().__init__(coordinator, description, meter, device_info)
+        self._last_total: float | None = None
+        self._drops = 0
+        self._attr_native_value = self._compute()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._attr_native_value = self._compute()
+        super()._handle_coordinator_update()
+
+    def _compute(self) -> float | None:
+        """The field of the latest good read (converted, counters checked)."""
         reading = self.reading
         value = None if reading is None else reading.value(self.entity_description.field)
-        if value is None or self.entity_description.convert is None:
-            return value
-        return self.entity_description.convert(value)
+        if value is None:
+            return None
+        if self.entity_description.convert is not None:
+            return self.entity_description.convert(value)
+        if self.entity_description.state_class is SensorStateClass.TOTAL_INCREASING:
+            if self._last_total is not None and value < self._last_total:
+                self._drops += 1
+                if self._drops < COUNTER_DROP_READS:
+                    return None
+            self._drops = 0
+            self._last_total = value
+        return value
 
 
 class EkmLastReadingSensor(EkmMeterEntity, SensorEntity):

@@ -71,7 +71,8 @@ SEND_EMAIL_ACTION = vol.Schema(
 )
 
 _ENTRY = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
-_ITEMS = vol.All(cv.ensure_list, [dict])
+# items are checked in the handler, so a wrong item gets a translated message
+_ITEMS = cv.ensure_list
 CREATE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
@@ -103,12 +104,14 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
     )
 
 
-def validate_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
     """The conditions as the Trigger API wants them; ServiceValidationError otherwise."""
     if not conditions:
         raise _invalid("ekm_invalid_trigger", error="at least one condition is required")
     result = []
     for index, raw in enumerate(conditions, start=1):
+        if not isinstance(raw, dict):
+            raise _invalid("ekm_invalid_condition", index=index, error="expected an object")
         condition = dict(raw)
         if "type" not in condition and "condition_type" in condition:
             condition["type"] = condition.pop("condition_type")
@@ -138,7 +141,7 @@ def validate_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def validate_actions(
-    actions: list[dict[str, Any]], conditions: list[dict[str, Any]] | None
+    actions: list[Any], conditions: list[dict[str, Any]] | None
 ) -> list[dict[str, Any]]:
     """The actions as the Trigger API wants them; ServiceValidationError otherwise.
 
@@ -149,6 +152,8 @@ def validate_actions(
         raise _invalid("ekm_invalid_trigger", error="at least one action is required")
     result = []
     for index, raw in enumerate(actions, start=1):
+        if not isinstance(raw, dict):
+            raise _invalid("ekm_invalid_action", index=index, error="expected an object")
         command = raw.get("command")
         if command == "setRelay":
             if not raw.get("target_id"):
@@ -182,6 +187,8 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
 
 async def _create(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call.hass, call)
+    if not call.data["trigger_name"].strip():
+        raise _invalid("ekm_invalid_trigger", error="the name is empty")
     conditions = validate_conditions(call.data["conditions"])
     trigger = {
         "trigger_name": call.data["trigger_name"],
