@@ -32,6 +32,7 @@ from .base import Simulator, bearer_token
 DEFAULT_KEY = "MTAxMDoyMDIw"
 DEFAULT_TOKEN = "BZTdu8_5iw62WQuDg4OHIMhG7mcEqJu8VrzHSywCkPk"
 ADMIN_TOKEN = "admin-7f3c9e0d1b2a"
+GROUP_TOKEN = "group-3e4f5a6b7c8d"
 READ_ONLY_TOKEN = "readonly-5a6b7c8d"
 GATEWAY = "4016fa0500cd"
 GATEWAY_2 = "4016fa010226"
@@ -118,6 +119,7 @@ class EkmSimulator(Simulator):
             token: SimToken("acct1"),
             READ_ONLY_TOKEN: SimToken("acct1", write=False),
             ADMIN_TOKEN: SimToken("admin", privilege="ADMIN"),
+            GROUP_TOKEN: SimToken("acct2", privilege="GROUP"),
             OTHER_TOKEN: SimToken("acct2"),
         }
         self.meters: dict[str, SimMeter] = {

@@ -36,6 +36,7 @@ from simulators.ekm import (
     GATEWAY,
     GATEWAY_2,
     GATEWAY_KEY,
+    GROUP_TOKEN,
     OTHER_GATEWAY,
     OTHER_KEY,
     OTHER_TOKEN,
@@ -502,6 +503,11 @@ async def test_token_semantics(sim: EkmSimulator, session: aiohttp.ClientSession
     assert (await admin.get_trigger(uid))["trigger_uuid"] == uid
     with pytest.raises(EnergyHubAuthError):
         await make_client(session, sim, token=ADMIN_TOKEN).get_trigger(uid)
+    # a GROUP token of another account works like ADMIN: the owning key decides
+    group = make_client(session, sim, token=GROUP_TOKEN)
+    assert await group.list_triggers(GATEWAY) == []
+    with pytest.raises(EnergyHubAuthError):
+        await group.list_triggers(OTHER_GATEWAY)
     # a gateway key sees only its gateway
     gw = make_client(session, sim, key=GATEWAY_KEY)
     assert await gw.list_triggers(GATEWAY) == []

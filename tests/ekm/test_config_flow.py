@@ -8,6 +8,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.energy_hub.const import DOMAIN
@@ -233,3 +234,24 @@ async def test_reconfigure_gateway_gone(hass: HomeAssistant, sim: EkmSimulator) 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == entry_data(api_key=GATEWAY_KEY)
+
+
+async def test_flow_meter_without_reads(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """A meter the cloud has no read for is still offered (without protocol) and set up."""
+    flow_id = await _start(hass)
+    sim.canned[("GET", "/readMeter")] = (200, '{"readMeter": {"ReadSet": []}}')
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    meters = next(v for k, v in result["data_schema"].schema.items() if str(k) == CONF_METERS)
+    assert meters.config["options"][0] == {"value": "000300000001", "label": "000300000001"}
+    del sim.canned[("GET", "/readMeter")]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: ["000300000001"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["ekm_meter_info"] == {"000300000001": {"protocol": None, "gateway": None}}
+    await hass.async_block_till_done()
+    # the first poll tells protocol and gateway: relays are offered
+    ent_reg = er.async_get(hass)
+    assert ent_reg.async_get_entity_id("switch", DOMAIN, "ekm_000300000001_relay_1")

@@ -373,8 +373,13 @@ async def test_remove_device_and_unload(
         }
     )
     assert not (await client.receive_json())["success"]
+    # an unconfirmed relay command does not outlive the entry
+    sim.stuck_relays.add(M1)
+    await _switch(hass, entity_id(hass, "switch", f"ekm_{M1}_relay_1"), SERVICE_TURN_ON)
+    assert len(sim.triggers) == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
+    assert sim.triggers == {}
 
 
 async def test_read_only_token_still_reads(

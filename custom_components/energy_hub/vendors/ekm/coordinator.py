@@ -137,6 +137,12 @@ class EkmCoordinator(EnergyHubCoordinator[EkmData]):
             return False
         return True
 
+    async def async_cancel_pending(self) -> None:
+        """Delete the helper triggers of unconfirmed relay commands (best effort)."""
+        for key, pending in list(self.pending.items()):
+            if await self._async_delete(pending.trigger_uuid):
+                del self.pending[key]
+
     async def async_set_relay(self, meter: str, relay: str, on: bool) -> None:
         """Send a relay command as a one-shot trigger firing now (client errors propagate)."""
         previous = self.pending.pop((meter, relay), None)

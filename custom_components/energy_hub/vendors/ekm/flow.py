@@ -8,7 +8,7 @@ from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN
 from homeassistant.helpers import selector
 import probatio as vol
 
-from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubConnectionError
+from ...api import EnergyHubApiError, EnergyHubAuthError
 from ...const import LOGGER
 from ..base import FlowError
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
@@ -116,6 +116,5 @@ def map_api_error(err: EnergyHubApiError, *, auth_error: str) -> FlowError:
     """A client error as a config-flow error."""
     if isinstance(err, EnergyHubAuthError):
         return FlowError(auth_error)
-    if isinstance(err, EnergyHubConnectionError):
-        return FlowError("cannot_connect")
+    # unreachable, or answering something that is not EKM Push
     return FlowError("cannot_connect")

@@ -150,6 +150,10 @@ class EkmVendor(Vendor):
         )
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
+    async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+        """Leave no relay helper trigger behind."""
+        await ekm_coordinator(entry).async_cancel_pending()
+
     def _meter_info(self, entry: EnergyHubConfigEntry, meter: str) -> dict[str, Any]:
         info = dict(entry.data.get(CONF_METER_INFO, {}).get(meter) or {})
         coordinator = ekm_coordinator(entry)
