@@ -103,7 +103,14 @@ class EkmSimulator(Simulator):
 
     name = "ekm"
 
-    def __init__(self, token: str = DEFAULT_TOKEN, key: str = DEFAULT_KEY) -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        key: str = DEFAULT_KEY,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        """EKM Push needs no username or password (accepted for the common CLI)."""
         self.key = key
         self.token = token
         self.accounts: dict[str, list[str]] = {

@@ -466,3 +466,28 @@ async def test_counter_glitch_is_not_a_reset(
         assert hass.states.get(energy).state == expected
     await advance(hass, freezer, 61)
     assert hass.states.get(energy).state == "0.75"
+
+
+async def test_trigger_api_hiccup_keeps_meters(
+    hass: HomeAssistant, sim: EkmSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A failing trigger list leaves the readings available and keeps the trigger switches."""
+    uid = sim.add_trigger(relay_trigger())
+    await setup_entry(hass)
+    unique_id = f"ekm_{GATEWAY}_trigger_{uid}"
+    sim.faults.status = 500
+    sim.faults.paths = ("/api/trigger",)
+    await advance(hass, freezer, 61)
+    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
+    assert state(hass, "switch", unique_id).state == STATE_UNAVAILABLE
+    sim.faults.reset()
+    await advance(hass, freezer, 61)
+    assert state(hass, "switch", unique_id).state == STATE_ON
+
+
+async def test_trigger_api_down_at_start(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """The meters are set up even when the trigger list cannot be read at start."""
+    sim.faults.close_connection = True
+    sim.faults.paths = ("/api/trigger",)
+    await setup_entry(hass)
+    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE

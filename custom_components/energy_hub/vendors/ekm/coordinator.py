@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from ...api import EnergyHubApiError, EnergyHubRequestError
+from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubRequestError
 from ...api.ekm import EkmClient, EkmReading, one_shot_rrule
 from ...const import DOMAIN
 from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
@@ -31,6 +31,9 @@ class EkmData:
 
     readings: dict[str, EkmReading]
     triggers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: False when the trigger list could not be read this time (``triggers`` is the last
+    #: known list then, so no trigger switch is removed by a hiccup).
+    triggers_ok: bool = True
 
 
 @dataclass
@@ -79,7 +82,19 @@ class EkmCoordinator(EnergyHubCoordinator[EkmData]):
 
     async def _async_fetch(self) -> EkmData:
         readings = await self.client.read_meters(self.meters)
-        triggers = await self.client.list_triggers(self.gateway)
+        try:
+            triggers = await self.client.list_triggers(self.gateway)
+        except EnergyHubAuthError:
+            raise
+        except EnergyHubApiError as err:
+            # the readings are fine: keep the meters available, only the triggers are not
+            _LOGGER.debug("Could not read the triggers of %s: %s", self.gateway, err)
+            await self._async_settle_relays(readings, [])
+            return EkmData(
+                readings=readings,
+                triggers=dict(self.data.triggers) if self.data else {},
+                triggers_ok=False,
+            )
         await self._async_settle_relays(readings, triggers)
         return EkmData(
             readings=readings,

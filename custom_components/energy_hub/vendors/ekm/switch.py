@@ -117,8 +117,8 @@ class EkmTriggerSwitch(EnergyHubEntity[EkmCoordinator], SwitchEntity):
 
     @property
     def available(self) -> bool:
-        """Available while the trigger exists."""
-        return super().available and self._trigger is not None
+        """Available while the trigger exists and the trigger list could be read."""
+        return super().available and self.coordinator.data.triggers_ok and self._trigger is not None
 
     @property
     def is_on(self) -> bool | None:
