@@ -11,8 +11,10 @@ One server plays api.ekmpush.com:
   400 ``{"error": ...}`` for invalid triggers, 403 for bad key/token, 404 for unknown uuids
 
 Triggers with an RRULE condition fire when an occurrence is due (checked at every request,
-with the simulator's clock, so frozen time in tests works); a ``setRelay`` action switches
-the meter's relay (unless the meter is in ``stuck_relays``), ``sendEmail`` is recorded.
+with the simulator's clock, so frozen time in tests works); triggers with data conditions
+are evaluated on every good read of their meter. A ``setRelay`` action switches the meter's
+relay (unless the meter is in ``stuck_relays``); every executed action is recorded in
+``executed``. ``canned`` replaces the answer to a (method, path) for tolerance tests.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ class SimMeter:
     watts: int = 1200
     relays: list[bool] = field(default_factory=lambda: [False, False])
     reads: int = 0
+    #: numeric values of the previous and the latest good read (for data triggers)
+    previous: dict[str, float] = field(default_factory=dict)
+    latest: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,6 +91,9 @@ class SimTrigger:
     gateway: str
     account: str
     fired: int = 0
+    #: data triggers: whether the conditions held at the last read, last firing time
+    active: bool = False
+    last_fired: float | None = None
 
 
 def _float_ok(value: Any) -> bool:
@@ -310,6 +318,9 @@ class EkmSimulator(Simulator):
                     "State_Out": 1 + (2 if r1 else 0) + (1 if r2 else 0),
                 }
             )
+        meter.previous = meter.latest
+        meter.latest = {k: float(v) for k, v in read.items() if _float_ok(v)}
+        self._run_data_triggers(meter)
         return {**envelope, "Bad_Reads": 0, "Good_Reads": 1, "ReadData": [read]}
 
     # -- Trigger API -------------------------------------------------------------------
@@ -546,6 +557,61 @@ class EkmSimulator(Simulator):
             if due > stored.fired:
                 stored.fired = due
                 self._execute(uid, stored)
+
+    def _run_data_triggers(self, meter: SimMeter) -> None:
+        """Fire data triggers watching ``meter`` whose conditions now hold.
+
+        All conditions must hold; ``rise_*`` tests hold when the value crossed the
+        threshold since the previous read. Without ``continuous`` a trigger fires once per
+        time its conditions become true; ``hysteresis`` (default 60 s) spaces firings.
+        ``duration`` is not simulated.
+        """
+        now = datetime.now(UTC).timestamp()
+        for uid, stored in list(self.triggers.items()):
+            conditions = stored.data.get("conditions", [])
+            if not stored.data.get("enabled", True) or not conditions:
+                continue
+            if any(c.get("type", c.get("condition_type")) != "data" for c in conditions):
+                continue
+            if not any(c.get("source_id") == meter.address for c in conditions):
+                continue
+            holds = all(self._condition_holds(c) for c in conditions)
+            was_active, stored.active = stored.active, holds
+            if not holds or (was_active and not conditions[0].get("continuous", False)):
+                continue
+            hysteresis = float(conditions[0].get("hysteresis", 60))
+            if stored.last_fired is not None and now - stored.last_fired < hysteresis:
+                continue
+            stored.last_fired = now
+            self._execute(uid, stored)
+
+    def _condition_holds(self, condition: dict[str, Any]) -> bool:
+        meter = self.meters.get(str(condition.get("source_id")))
+        if meter is None:
+            return False
+        name = str(condition.get("field"))
+        value = meter.latest.get(name)
+        if value is None:
+            return False
+        threshold = float(condition["threshold_value"])
+        tolerance = float(condition.get("tolerance", 1e-6))
+        test = condition["threshold_test"]
+        if test.startswith("rise_"):
+            before = meter.previous.get(name)
+            if before is None:
+                return False
+            if test == "rise_gt":
+                return before <= threshold < value
+            return before < threshold - tolerance and abs(value - threshold) <= tolerance
+        checks = {
+            "==": abs(value - threshold) <= tolerance,
+            "!=": abs(value - threshold) > tolerance,
+            ">=": value >= threshold - tolerance,
+            "<=": value <= threshold + tolerance,
+            ">": value > threshold,
+            "<": value < threshold,
+        }
+        return checks[test]
 
     def _execute(self, uid: str, stored: SimTrigger) -> None:
         for action in stored.data.get("actions", []):

@@ -658,3 +658,103 @@ async def test_tolerant_account_and_reads(
     assert account.meters == ("300000001", "000300000002")
     readings = await client.read_meters(["000300000001"])
     assert readings["000300000001"].value("kWh_Tot") == 12.5
+
+
+def data_condition(field: str, test: str, value: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "data",
+        "source": "meter",
+        "source_id": "000300000001",
+        "field": field,
+        "threshold_test": test,
+        "threshold_value": value,
+        **extra,
+    }
+
+
+async def test_data_triggers_fire_on_reads(
+    sim: EkmSimulator, session: aiohttp.ClientSession, freezer: FrozenDateTimeFactory
+) -> None:
+    """Data conditions are evaluated on every read: plain tests, rise_* and hysteresis."""
+    freezer.move_to("2026-11-23 10:00:00")
+    client = make_client(session, sim)
+    relay_2 = {
+        "target": "meter",
+        "target_id": "000300000001",
+        "command": "setRelay",
+        "params": {"relay": "relay_2", "status": "close"},
+    }
+    power = (
+        await client.create_trigger(
+            GATEWAY,
+            {
+                "trigger_name": "power above 10 kW",
+                "conditions": [data_condition("RMS_Watts_Tot", ">", 10000, hysteresis=0)],
+                "actions": [relay_2, {"command": "sendEmail", "target": "gateway"}],
+            },
+        )
+    )["trigger_uuid"]
+    kwh = sim.meters["000300000001"].kwh
+    rise = (
+        await client.create_trigger(
+            GATEWAY,
+            {
+                "trigger_name": "total passes a mark",
+                "conditions": [data_condition("kWh_Tot", "rise_gt", kwh + 0.6)],
+                "actions": [{"command": "sendEmail", "target": "gateway"}],
+            },
+        )
+    )["trigger_uuid"]
+    continuous = (
+        await client.create_trigger(
+            GATEWAY,
+            {
+                "trigger_name": "every read while the frequency is normal",
+                "conditions": [
+                    data_condition("Line_Freq", "==", 60.05, continuous=True, hysteresis=30),
+                    data_condition("RMS_Volts_Ln_3", "<=", 0),
+                    data_condition("Amps_Ln_3", ">=", 0),
+                    data_condition("State_Inputs", "!=", 5),
+                    data_condition("CT_Ratio", "<", 1000),
+                ],
+                "actions": [{"command": "sendEmail", "target": "gateway"}],
+            },
+        )
+    )["trigger_uuid"]
+    # conditions on another meter, on a missing field and disabled triggers never fire
+    for condition in (
+        data_condition("RMS_Watts_Tot", ">", 0, source_id="000300000002"),
+        data_condition("No_Such_Field", ">", 0),
+    ):
+        await client.create_trigger(
+            GATEWAY,
+            {
+                "trigger_name": "never",
+                "conditions": [condition, data_condition("RMS_Watts_Tot", ">", 1e9)],
+                "actions": [relay_2],
+            },
+        )
+    await client.create_trigger(
+        GATEWAY,
+        {
+            "trigger_name": "disabled",
+            "enabled": False,
+            "conditions": [data_condition("RMS_Watts_Tot", ">", 0)],
+            "actions": [relay_2],
+        },
+    )
+
+    readings = await client.read_meters(["000300000001"])
+    # the trigger fired during this read; the relay shows at the next one
+    assert sim.relay("000300000001", 2) is True
+    assert readings["000300000001"].relays == (False, False)
+    fired = [uid for uid, _ in sim.executed]
+    assert fired == [power, power, continuous]
+    for _ in range(3):
+        freezer.tick(20)
+        await client.read_meters(["000300000001"])
+    fired = [uid for uid, _ in sim.executed]
+    # power: not continuous, fires once; rise: once when crossing; continuous: hysteresis 30 s
+    assert fired.count(power) == 2
+    assert fired.count(rise) == 1
+    assert fired.count(continuous) == 2
