@@ -106,9 +106,7 @@ async def test_flow_unknown_gateway(hass: HomeAssistant, sim: EkmSimulator) -> N
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "ekm_unknown_gateway"}
-    assert result["description_placeholders"] is None or GATEWAY_2 in str(
-        result["description_placeholders"]
-    )
+    assert result["description_placeholders"] == {"gateway": GATEWAY_2}
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: ["000300000001"]}
     )

@@ -72,6 +72,7 @@ async def async_step_gateway(
     gateways: list[str] = flow.flow_data["gateways"]
     meter_info: dict[str, dict[str, Any]] = flow.flow_data["meter_info"]
     errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
     if user_input is not None:
         meters = [m for m in user_input.get(CONF_METERS, []) if m in meter_info]
         data = {
@@ -85,6 +86,7 @@ async def async_step_gateway(
             identity = await vendor.async_validate(flow.hass, data)
         except FlowError as err:
             errors[err.field] = err.error
+            placeholders.update(err.placeholders)
         except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
             LOGGER.exception("Unexpected error while testing the EKM gateway")
             errors["base"] = "unknown"
@@ -109,7 +111,12 @@ async def async_step_gateway(
             ),
         }
     )
-    return flow.async_show_form(step_id=STEP_GATEWAY, data_schema=schema, errors=errors)
+    return flow.async_show_form(
+        step_id=STEP_GATEWAY,
+        data_schema=schema,
+        errors=errors,
+        description_placeholders=placeholders or None,
+    )
 
 
 def map_api_error(err: EnergyHubApiError, *, auth_error: str) -> FlowError:
