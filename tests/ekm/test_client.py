@@ -113,7 +113,8 @@ async def test_account(sim: EkmSimulator, session: aiohttp.ClientSession) -> Non
     assert "000000010388" not in gateway_account.meters
     with pytest.raises(EnergyHubAuthError):
         await make_client(session, sim, key="nope").account()
-    assert "key" not in repr(client).lower() or DEFAULT_KEY not in repr(client)
+    assert DEFAULT_KEY not in repr(client)
+    assert DEFAULT_TOKEN not in repr(client)
 
 
 async def test_read_meters_one_request_for_all(
