@@ -319,3 +319,38 @@ async def test_malformed_fields_are_translated(
         await _call(hass, "create_trigger", data)
     assert err.value.translation_key == key
     assert sim.triggers == {}
+
+
+async def test_update_conditions_check_stored_email_action(
+    hass: HomeAssistant, sim: EkmSimulator
+) -> None:
+    """Replacing the conditions of an email trigger by a time rule is refused up front."""
+    uid = sim.add_trigger(
+        {"trigger_name": "mail", "conditions": [DATA_CONDITION], "actions": [SET_RELAY, SEND_EMAIL]}
+    )
+    entry = await setup_entry(hass)
+    sim.clear_log()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass,
+            "update_trigger",
+            {
+                "config_entry_id": entry.entry_id,
+                "trigger_uuid": uid,
+                "conditions": [RRULE_CONDITION],
+            },
+        )
+    assert err.value.translation_key == "ekm_email_needs_data_condition"
+    assert err.value.translation_placeholders == {"index": "2"}
+    assert sim.log == []
+    # data conditions are fine
+    await _call(
+        hass,
+        "update_trigger",
+        {
+            "config_entry_id": entry.entry_id,
+            "trigger_uuid": uid,
+            "conditions": [{**DATA_CONDITION, "threshold_test": "<"}],
+        },
+    )
+    assert sim.triggers[uid].data["conditions"][0]["threshold_test"] == "<"

@@ -21,7 +21,7 @@ from ...api.ekm import CONDITION_SOURCES, RELAY_STATUSES, RELAYS, THRESHOLD_TEST
 from ...const import CONF_VENDOR, DOMAIN
 from ...coordinator import EnergyHubConfigEntry
 from .const import VENDOR_KEY
-from .coordinator import EkmCoordinator
+from .coordinator import EkmCoordinator, is_relay_command
 from .entity import ekm_coordinator, raise_api_error
 
 SERVICE_CREATE = "create_trigger"
@@ -185,6 +185,13 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
     return ekm_coordinator(entry)
 
 
+def _remember(coordinator: EkmCoordinator, trigger: dict[str, Any]) -> None:
+    """Show a created or changed trigger at once (its switch appears or changes)."""
+    if not is_relay_command(trigger):
+        coordinator.data.triggers[trigger["trigger_uuid"]] = trigger
+        coordinator.async_update_listeners()
+
+
 async def _create(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call.hass, call)
     if not call.data["trigger_name"].strip():
@@ -200,8 +207,7 @@ async def _create(call: ServiceCall) -> ServiceResponse:
         created = await coordinator.client.create_trigger(coordinator.gateway, trigger)
     except EnergyHubApiError as err:
         raise_api_error(coordinator.config_entry, err)
-    coordinator.data.triggers[created["trigger_uuid"]] = created
-    coordinator.async_update_listeners()
+    _remember(coordinator, created)
     return {"trigger": created} if call.return_response else None
 
 
@@ -212,20 +218,27 @@ async def _update(call: ServiceCall) -> ServiceResponse:
         key: call.data[key] for key in ("trigger_name", "enabled") if key in call.data
     }
     conditions: list[dict[str, Any]] | None = None
+    known = coordinator.data.triggers.get(uid)
     if "conditions" in call.data:
         conditions = changes["conditions"] = validate_conditions(call.data["conditions"])
-    elif (known := coordinator.data.triggers.get(uid)) is not None:
+    elif known is not None:
         conditions = [
             {**c, "type": c.get("type", c.get("condition_type"))} for c in known["conditions"]
         ]
     if "actions" in call.data:
         changes["actions"] = validate_actions(call.data["actions"], conditions)
+    elif "conditions" in call.data and known is not None:
+        # new time conditions would leave a stored email action invalid
+        for index, action in enumerate(known["actions"], start=1):
+            if action.get("command") == "sendEmail" and any(
+                c["type"] != "data" for c in changes["conditions"]
+            ):
+                raise _invalid("ekm_email_needs_data_condition", index=index)
     try:
         updated = await coordinator.client.update_trigger(uid, changes)
     except EnergyHubApiError as err:
         raise_api_error(coordinator.config_entry, err)
-    coordinator.data.triggers[uid] = updated
-    coordinator.async_update_listeners()
+    _remember(coordinator, updated)
     return {"trigger": updated} if call.return_response else None
 
 
