@@ -226,7 +226,7 @@ async def test_meter_info_and_logout(sim: EgaugeSimulator, session: aiohttp.Clie
         "4.6.2",
         "egauge-sim",
     )
-    assert sim.requests("/api/sys")[0].query_string == "filter={sn,model,version}"
+    assert sim.requests("/api/sys")[0].query == {"filter": "{sn,model,version}"}
     await client.async_logout()
     assert len(sim.requests("/api/auth/logout")) == 1
     await client.async_logout()  # nothing to revoke: no request

@@ -22,6 +22,10 @@ def get_vendor(key: str) -> Vendor:
 
 
 __all__ = ["VENDORS", "DeviceIdentity", "FlowError", "Vendor", "get_vendor", "register"]
-from .egauge import VENDOR as _EGAUGE  # noqa: E402
 
-register(_EGAUGE)
+# -- the registry: one line per vendor (imported last: vendors import this package) --
+from .egauge import VENDOR as _EGAUGE  # noqa: E402
+from .ekm import VENDOR as _EKM  # noqa: E402
+
+for _vendor in (_EGAUGE, _EKM):
+    register(_vendor)
