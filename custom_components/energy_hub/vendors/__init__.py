@@ -22,3 +22,7 @@ def get_vendor(key: str) -> Vendor:
 
 
 __all__ = ["VENDORS", "DeviceIdentity", "FlowError", "Vendor", "get_vendor", "register"]
+
+from .ems import VENDOR as _EMS  # noqa: E402
+
+register(_EMS)
