@@ -9,11 +9,16 @@ import time
 import aiohttp
 import pytest
 
+from custom_components.energy_hub.api import ems as ems_api
 from custom_components.energy_hub.api.ems import (
     MAX_LIMIT,
     EmsClient,
     EmsNotFoundError,
     EmsNotGatewayError,
+    _bool,
+    _error_text,
+    _int,
+    _map_entries,
     load_protocol,
     normalise_host,
     parse_sample,
@@ -27,6 +32,8 @@ from custom_components.energy_hub.api.errors import (
     EnergyHubRequestError,
     EnergyHubResponseError,
 )
+from custom_components.energy_hub.api.http import HttpResponse
+from custom_components.energy_hub.vendors.ems.sensor import uid_from_unique_id
 from simulators.base import Simulator
 from simulators.ems import EmsSimulator
 
@@ -309,3 +316,65 @@ def test_signal_table() -> None:
     assert signal_type(None) is None
     assert signal_type(12345) is None
     assert signal_type(29) is SIGNALS[29]
+
+
+def test_tolerant_parsing() -> None:
+    """Odd but readable replies are read; broken entries are skipped, not fatal."""
+    assert _int(3.0) == 3
+    assert _int(3.5) is None
+    assert _int(" 7 ") == 7
+    assert _int("x") is None
+    assert _int(None) is None
+    assert _bool(0) is False
+    assert _bool(2) is True
+    assert _bool("true") is True
+    assert _bool("off") is False
+    assert _bool(None) is True
+    assert _bool(None, default=False) is False
+    assert _map_entries({}, "signals") == {}
+    # a list of objects carrying their uid instead of a map
+    assert _map_entries({"signals": [{"uid": 5, "si": 1}, "junk"]}, "signals") == {
+        5: {"uid": 5, "si": 1}
+    }
+    # a key that is not a number but an entry with a uid
+    assert _map_entries({"signals": {"x": {"uid": "6"}, "y": {}, "7": []}}, "signals") == {
+        6: {"uid": "6"}
+    }
+    with pytest.raises(EnergyHubResponseError):
+        _map_entries({"signals": 5}, "signals")
+    with pytest.raises(EnergyHubResponseError):
+        _map_entries([], "signals")
+    assert _error_text(HttpResponse(400, {}, '{"message": "bad page"}')) == "bad page"
+    assert _error_text(HttpResponse(400, {}, '["bad"]')) == '["bad"]'
+    assert _error_text(HttpResponse(400, {}, " plain ")) == "plain"
+    assert uid_from_unique_id("BX1_signal_17") == 17
+    assert uid_from_unique_id("BX1_signal_x") is None
+    assert uid_from_unique_id("BX1_gateway") is None
+
+
+async def test_paging_guard_and_history_map_shape(
+    sim: EmsSimulator,
+    session: aiohttp.ClientSession,
+    start_simulator: StartSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A gateway serving ever-new full pages stops at the page guard; map-shaped history."""
+    monkeypatch.setattr(ems_api, "_MAX_PAGES", 2)
+    client = _client(session, sim, page_limit=1)
+    assert len(await client.signals()) == 2
+    assert len(sim.requests("/v1/signals")) == 2
+
+    class MapHistory(EmsSimulator):
+        async def _signal_history(self, request):  # the many-signal shape
+            return await self._signals_history(request)
+
+    other = await start_simulator(MapHistory())
+    now_ms = int(time.time() * 1000)
+    # the many-signal endpoint answers without a uid filter for every signal; keep ours
+    rows = await _client(session, other).history(140, now_ms - 3_600_000, now_ms, limit=10)
+    assert rows
+    assert {row.uid for row in rows} == {140}
+    other.faults.status = 200
+    other.faults.paths = ("/v1/signals/140/history",)
+    with pytest.raises(EnergyHubResponseError):
+        await _client(session, other).history(140, 0, 1)

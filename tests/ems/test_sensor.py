@@ -320,3 +320,17 @@ async def test_user_may_delete_a_device_the_gateway_dropped(
     gateway = dev_reg.async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
     assert gateway is not None
     assert not VENDOR.device_removable(entry, gateway)
+
+
+async def test_sparse_system_and_device_facts(hass: HomeAssistant, sim: EmsSimulator) -> None:
+    """A gateway without MAC and a device without system still make proper devices."""
+    sim.mac = None  # type: ignore[assignment]
+    sim.devices[1]["system"] = None
+    entry = await setup_entry(hass, sim)
+    dev_reg = dr.async_get(hass)
+    gateway = dev_reg.async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
+    assert gateway is not None
+    assert gateway.connections == set()
+    main = dev_reg.async_get_device_by_identifier((DOMAIN, f"{SERIAL}_device_1"), entry.entry_id)
+    assert main is not None
+    assert main.model == "EMS10AV5S1X"

@@ -27,7 +27,7 @@ from ...coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
 from ...helpers import DynamicEntities
 from ..base import DeviceIdentity, FlowError, Vendor
 from . import services
-from .coordinator import EmsCoordinator, EmsData
+from .coordinator import EmsCoordinator, EmsData, current_identifiers
 from .sensor import EmsSignalSensor
 
 
@@ -182,8 +182,8 @@ class EmsVendor(Vendor):
 
     def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
         """A device may be deleted once the gateway no longer reports it."""
-        coordinator = _coordinator(entry)
-        return not (device.identifiers & coordinator.current_identifiers())
+        data: EmsData = _coordinator(entry).data
+        return not (device.identifiers & current_identifiers(data.system.serial, data.config))
 
 
 VENDOR = EmsVendor()

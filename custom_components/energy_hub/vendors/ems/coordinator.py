@@ -90,10 +90,6 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         self.discovered_at: datetime | None = None
         self.stale_after = max(STALE_AFTER, 3 * update_interval)
 
-    def request_rediscovery(self) -> None:
-        """Read devices, loads and signals again at the next poll."""
-        self.discovered_at = None
-
     async def _async_fetch(self) -> EmsData:
         now = dt_util.utcnow()
         if self.system is None:
@@ -133,14 +129,13 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             dev_reg.async_get_or_create(
                 config_entry_id=entry_id, **ems_device_info(system.serial, device, gateway.id)
             )
-        async_remove_stale_devices(self.hass, self.config_entry, self.current_identifiers())
+        async_remove_stale_devices(
+            self.hass, self.config_entry, current_identifiers(system.serial, config)
+        )
 
-    def current_identifiers(self) -> set[tuple[str, str]]:
-        """Identifiers of the devices the gateway reports now."""
-        if self.system is None:
-            return set()
-        serial = self.system.serial
-        current = {gateway_identifier(serial)}
-        if self.configuration is not None:
-            current.update(ems_device_identifier(serial, did) for did in self.configuration.devices)
-        return current
+
+def current_identifiers(serial: str, config: EmsConfiguration) -> set[tuple[str, str]]:
+    """Identifiers of the gateway and of the devices it reports now."""
+    return {gateway_identifier(serial)} | {
+        ems_device_identifier(serial, did) for did in config.devices
+    }
