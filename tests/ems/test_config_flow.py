@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
@@ -13,7 +15,7 @@ from simulators.base import Simulator
 from simulators.ems import EmsSimulator
 
 from ..conftest import StartSimulator
-from .common import SERIAL, setup_entry, user_input
+from .common import SERIAL, serve_tls, setup_entry, user_input
 
 
 @pytest.fixture
@@ -100,6 +102,30 @@ async def test_flow_host_without_scheme_uses_https(hass: HomeAssistant, sim: Ems
     )
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
     assert sim.requests("/ver") == []  # the TLS handshake failed before any request
+
+
+async def test_flow_self_signed_certificate(
+    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
+) -> None:
+    """A self-signed gateway: a clear error while verifying, success without."""
+    sim = EmsSimulator()
+    async with serve_tls(sim, tmp_path) as port:
+        flow_id = await _ems_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
+        )
+        assert result["errors"] == {CONF_VERIFY_SSL: "ems_certificate"}
+        # without a scheme the address means HTTPS
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}", CONF_VERIFY_SSL: False}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_HOST] == f"https://127.0.0.1:{port}"
+        assert result["data"][CONF_VERIFY_SSL] is False
+        await hass.async_block_till_done()
+        assert result["result"].state is ConfigEntryState.LOADED
+        assert sim.requests("/v1/signals/realtime")
+        assert await hass.config_entries.async_unload(result["result"].entry_id)
 
 
 async def test_flow_already_configured(hass: HomeAssistant, sim: EmsSimulator) -> None:

@@ -20,12 +20,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 import logging
 import math
+import ssl
 import time
 from typing import Any
 
 import aiohttp
 
-from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
+from .errors import (
+    EnergyHubAuthError,
+    EnergyHubConnectionError,
+    EnergyHubRequestError,
+    EnergyHubResponseError,
+)
 from .http import HttpClient, HttpResponse, expect_dict, expect_list
 from .tokens import TokenManager
 
@@ -46,6 +52,10 @@ _MAX_PAGES = 1000
 
 class EmsNotGatewayError(EnergyHubResponseError):
     """The address answered, but not like an EMS gateway (``/ver`` missing or odd)."""
+
+
+class EmsCertificateError(EnergyHubConnectionError):
+    """The gateway's TLS certificate could not be verified (usually a self-signed one)."""
 
 
 class EmsNotFoundError(EnergyHubRequestError):
@@ -356,6 +366,34 @@ class EmsClient(HttpClient):
             fallback_lifetime=TOKEN_LIFETIME,
             clock=lambda: time.time(),  # noqa: PLW0108
         )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        query_string: str | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        """One request; an untrusted certificate raises EmsCertificateError."""
+        try:
+            return await super().request(
+                method,
+                path,
+                params=params,
+                query_string=query_string,
+                json_body=json_body,
+                headers=headers,
+            )
+        except EnergyHubConnectionError as err:
+            # aiohttp's certificate error is also an ssl.SSLCertVerificationError
+            if isinstance(err.__cause__, ssl.SSLCertVerificationError):
+                raise EmsCertificateError(
+                    f"The TLS certificate of {self.base_url.host} is not trusted"
+                ) from err
+            raise
 
     # -- public endpoints --------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import probatio as vol
 
-from ...api.ems import EmsClient, EmsNotGatewayError, normalise_host
+from ...api.ems import EmsCertificateError, EmsClient, EmsNotGatewayError, normalise_host
 from ...api.ems_signals import signal_type
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubConnectionError
 from ...const import CONF_VERIFY_SSL
@@ -89,6 +89,8 @@ class EmsVendor(Vendor):
         client = self.client(hass, data)
         try:
             await client.api_version()
+        except EmsCertificateError as err:
+            raise FlowError("ems_certificate", field=CONF_VERIFY_SSL) from err
         except EmsNotGatewayError as err:
             raise FlowError("ems_not_gateway", field=CONF_HOST) from err
         except EnergyHubApiError as err:
