@@ -115,10 +115,10 @@ async def test_flow_self_signed_certificate(
             flow_id, {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
         )
         assert result["errors"] == {CONF_VERIFY_SSL: "ems_certificate"}
-        # without a scheme the address means HTTPS
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}", CONF_VERIFY_SSL: False}
-        )
+        # without a scheme the address means HTTPS; verification is off by default
+        typed = {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
+        del typed[CONF_VERIFY_SSL]
+        result = await hass.config_entries.flow.async_configure(flow_id, typed)
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["data"][CONF_HOST] == f"https://127.0.0.1:{port}"
         assert result["data"][CONF_VERIFY_SSL] is False

@@ -68,7 +68,7 @@ class EmsVendor(Vendor):
                     )
                 ),
                 vol.Required(
-                    CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, True))
+                    CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, False))
                 ): selector.BooleanSelector(),
             }
         )
@@ -81,7 +81,7 @@ class EmsVendor(Vendor):
             str(data[CONF_HOST]),
             str(data[CONF_USERNAME]),
             str(data[CONF_PASSWORD]),
-            verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+            verify_ssl=bool(data.get(CONF_VERIFY_SSL, False)),
         )
 
     async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
