@@ -237,6 +237,12 @@ async def test_setup_retries_when_unreachable_or_another_gateway(
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    # the first discovery failing is no different
+    sim.faults.paths = ("/v1/loads",)
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.requests("/v1/loads")) == 1
     sim.faults.reset()
     await hass.config_entries.async_unload(entry.entry_id)
     sim.serial = "BX99999999"
@@ -334,3 +340,33 @@ async def test_sparse_system_and_device_facts(hass: HomeAssistant, sim: EmsSimul
     main = dev_reg.async_get_device_by_identifier((DOMAIN, f"{SERIAL}_device_1"), entry.entry_id)
     assert main is not None
     assert main.model == "EMS10AV5S1X"
+
+
+async def test_failed_rediscovery_keeps_polling(
+    hass: HomeAssistant,
+    sim: EmsSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A rediscovery that fails keeps the known signals polling; the next one catches up."""
+    await setup_entry(hass, sim)
+    voltage = _uid(sim, 29, lid=2)
+    new_signal = sim.add_signal(2, 41)
+    sim.faults.status = 500
+    sim.faults.paths = ("/v1/loads",)
+    await advance(hass, freezer, 601)
+    assert "Could not read the configuration" in caplog.text
+    assert _state(hass, voltage).state != STATE_UNAVAILABLE
+    assert signal_entity(hass, new_signal) is None
+    sim.faults.reset()
+    sim.clear_log()
+    await advance(hass, freezer, 31)
+    assert sim.requests("/v1/loads") == []  # not retried at every poll
+    await advance(hass, freezer, 600)
+    assert signal_entity(hass, new_signal) is not None
+    # a refused login during rediscovery still asks for the new password
+    sim.password = "changed"
+    sim.tokens.revoke_all()
+    await advance(hass, freezer, 601)
+    flows = hass.config_entries.flow.async_progress()
+    assert [f["context"]["source"] for f in flows] == ["reauth"]

@@ -11,7 +11,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ...api.ems import EmsClient, EmsConfiguration, EmsDevice, EmsSample, EmsSystemInfo
-from ...api.errors import EnergyHubUnavailableError
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
+from ...const import LOGGER
 from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
 from ...helpers import async_remove_stale_devices, device_identifier
 
@@ -106,9 +107,24 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             or self.discovered_at is None
             or now - self.discovered_at >= REDISCOVER_INTERVAL
         ):
-            self.configuration = await self.client.discover()
+            try:
+                configuration = await self.client.discover()
+            except EnergyHubAuthError:
+                raise
+            except EnergyHubApiError as err:
+                if self.configuration is None:
+                    raise
+                # keep polling what is known; try again at the next rediscovery
+                LOGGER.warning(
+                    "Could not read the configuration of %s again (%s); keeping the known "
+                    "devices and signals",
+                    self.config_entry.title,
+                    err,
+                )
+            else:
+                self.configuration = configuration
+                self._sync_devices(self.system, configuration)
             self.discovered_at = now
-            self._sync_devices(self.system, self.configuration)
         realtime = await self.client.realtime(self.configuration.enabled_signals)
         return EmsData(
             system=self.system,
