@@ -139,6 +139,9 @@ async def test_token_renewed_before_it_expires(
         assert _state(hass, voltage).state != STATE_UNAVAILABLE
     assert sim.logins == 2
     assert sim.unauthorized == 0
+    # (simulated time) the second login came shortly before the first token's 30 minutes
+    first, second = sim.requests("/v1/auth/login")
+    assert 1700 <= second.time - first.time < 1800
 
 
 async def test_revoked_token_and_changed_password(
