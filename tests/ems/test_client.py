@@ -7,6 +7,7 @@ import math
 import time
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.energy_hub.api import ems as ems_api
@@ -378,3 +379,57 @@ async def test_paging_guard_and_history_map_shape(
     other.faults.paths = ("/v1/signals/140/history",)
     with pytest.raises(EnergyHubResponseError):
         await _client(session, other).history(140, 0, 1)
+
+
+async def test_history_of_many_signals(sim: EmsSimulator, session: aiohttp.ClientSession) -> None:
+    """History per signal list, per device and per load, paged; agrees with single reads."""
+    client = _client(session, sim, page_limit=5)
+    now_ms = int(time.time() * 1000)
+    start = now_ms - 2 * 3_600_000
+    single = await client.history(100, start, now_ms, limit=100)
+    assert 7 <= len(single) <= 9
+
+    sim.clear_log()
+    by_device = await client.signals_history(start, now_ms, device=1, limit=100)
+    main_signals = {uid for uid, s in sim.signals.items() if s["did"] == 1}
+    assert set(by_device) == main_signals
+    assert by_device[100] == single
+    requests = sim.requests("/v1/devices/1/signals/history")
+    assert [r.query["page"] for r in requests] == ["1", "2"]
+    assert requests[0].query["start"] == str(start)
+
+    by_load = await client.signals_history(start, now_ms, load=2, limit=3)
+    assert set(by_load) == main_signals
+    assert all(len(rows) == 3 for rows in by_load.values())
+    assert len(sim.requests("/v1/loads/2/signals/history")) == 1
+
+    some = await client.signals_history(start, now_ms, uids=[100, 101], limit=100)
+    assert set(some) == {100, 101}
+    assert sim.requests("/v1/signals/history")[-1].query["uids"] == "100,101"
+
+    with pytest.raises(EmsNotFoundError):
+        await client.signals_history(start, now_ms, device=4242)
+    # malformed parts are skipped
+    sim.faults.status = 200
+    sim.faults.paths = ("/v1/signals/history",)
+    assert await client.signals_history(start, now_ms) == {}
+
+
+async def test_history_of_many_signals_malformed(
+    session: aiohttp.ClientSession, start_simulator: StartSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class OddHistory(EmsSimulator):
+        async def _signals_history(self, request):
+            return web.json_response(
+                {"history": {"x": [], "5": "junk", "6": [{"t": 1735689659, "v": 1}, "junk"]}}
+            )
+
+    sim = await start_simulator(OddHistory())
+    client = _client(session, sim, page_limit=1)
+    monkeypatch.setattr(ems_api, "_MAX_PAGES", 3)
+    rows = await client.signals_history(0, 1)
+    # full pages forever: the page guard stops the read; the broken parts are skipped
+    assert list(rows) == [6]
+    assert len(rows[6]) == 3  # one sample per page
+    assert rows[6][0].value == 1.0
+    assert len(sim.requests("/v1/signals/history")) == 3
