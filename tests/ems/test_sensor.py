@@ -373,3 +373,16 @@ async def test_failed_rediscovery_keeps_polling(
     await advance(hass, freezer, 601)
     flows = hass.config_entries.flow.async_progress()
     assert [f["context"]["source"] for f in flows] == ["reauth"]
+
+
+async def test_signals_without_load_device_or_code(hass: HomeAssistant, sim: EmsSimulator) -> None:
+    """Odd configurations still give named sensors (on the gateway when the device is unknown)."""
+    sim.signals[5000] = {"uid": 5000, "si": None, "enable": True, "lid": None, "did": None}
+    sim.signals[5001] = {"uid": 5001, "si": 29, "enable": True, "lid": 4242, "did": 4243}
+    entry = await setup_entry(hass, sim)
+    assert _state(hass, 5000).attributes["friendly_name"] == "EMS gateway Signal 5000 signal code ?"
+    state = _state(hass, 5001)
+    assert state.attributes["friendly_name"] == "EMS gateway Load 4242 voltage"
+    gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
+    assert gateway is not None
+    assert er.async_get(hass).async_get(signal_entity(hass, 5001)).device_id == gateway.id

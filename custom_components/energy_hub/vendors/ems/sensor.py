@@ -80,9 +80,15 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
             device_info=device_info,
         )
         load = data.config.loads.get(signal.lid) if signal.lid is not None else None
+        if load is not None:
+            load_label = load.label
+        elif signal.lid is not None:
+            load_label = f"Load {signal.lid}"
+        else:
+            load_label = f"Signal {uid}"
         self._attr_translation_placeholders = {
-            "load": load.label if load is not None else f"Load {signal.lid}",
-            "si": str(signal.si),
+            "load": load_label,
+            "si": "?" if signal.si is None else str(signal.si),
         }
 
     @property
