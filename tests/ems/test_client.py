@@ -347,6 +347,7 @@ def test_tolerant_parsing() -> None:
         _map_entries([], "signals")
     assert _error_text(HttpResponse(400, {}, '{"message": "bad page"}')) == "bad page"
     assert _error_text(HttpResponse(400, {}, '["bad"]')) == '["bad"]'
+    assert _error_text(HttpResponse(400, {}, '{"code": 7}')) == '{"code": 7}'
     assert _error_text(HttpResponse(400, {}, " plain ")) == "plain"
     assert uid_from_unique_id("BX1_signal_17") == 17
     assert uid_from_unique_id("BX1_signal_x") is None
