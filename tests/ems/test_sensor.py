@@ -386,3 +386,19 @@ async def test_signals_without_load_device_or_code(hass: HomeAssistant, sim: Ems
     gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
     assert gateway is not None
     assert er.async_get(hass).async_get(signal_entity(hass, 5001)).device_id == gateway.id
+
+
+async def test_refused_poll_says_why(
+    hass: HomeAssistant, sim: EmsSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A gateway answering 400 to the realtime read: unavailable, with the gateway's reason."""
+    entry = await setup_entry(hass, sim)
+    voltage = _uid(sim, 29, lid=2)
+    sim.max_limit = 500  # a gateway with a smaller page maximum refuses limit=1000
+    await advance(hass, freezer, 31)
+    assert _state(hass, voltage).state == STATE_UNAVAILABLE
+    error = entry.runtime_data.coordinator.last_exception
+    assert error is not None
+    assert error.translation_key == "ems_request_refused"
+    assert "limit out of range" in error.translation_placeholders["error"]
+    assert "The gateway refused a request" in str(error)

@@ -8,12 +8,18 @@ from datetime import datetime, timedelta
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ...api.ems import EmsClient, EmsConfiguration, EmsDevice, EmsSample, EmsSystemInfo
-from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
-from ...const import LOGGER
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from ...api.errors import (
+    EnergyHubApiError,
+    EnergyHubAuthError,
+    EnergyHubRequestError,
+    EnergyHubUnavailableError,
+)
+from ...const import DOMAIN, LOGGER
+from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator, translate_api_error
 from ...helpers import async_remove_stale_devices, device_identifier
 
 #: How often devices, loads and signals are read again (not every poll: it costs requests).
@@ -90,6 +96,19 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         self.configuration: EmsConfiguration | None = None
         self.discovered_at: datetime | None = None
         self.stale_after = max(STALE_AFTER, 3 * update_interval)
+
+    async def _async_update_data(self) -> EmsData:
+        """As the base class, but a refused request (400/404) says what the gateway said."""
+        try:
+            return await self._async_fetch()
+        except EnergyHubRequestError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="ems_request_refused",
+                translation_placeholders={"error": f"{err} {err.detail}".strip()},
+            ) from err
+        except EnergyHubApiError as err:
+            raise translate_api_error(err) from err
 
     async def _async_fetch(self) -> EmsData:
         now = dt_util.utcnow()
