@@ -7,7 +7,7 @@ import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
@@ -49,7 +49,8 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert entry.state is ConfigEntryState.LOADED
     ent_reg = er.async_get(hass)
     entities = er.async_entries_for_config_entry(ent_reg, entry.entry_id)
-    assert len(entities) == len(sim.enabled_signals()) == 191
+    assert [e.domain for e in entities].count("sensor") == len(sim.enabled_signals()) == 191
+    assert [e.domain for e in entities].count("button") == 1
     dev_reg = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(dev_reg, entry.entry_id)
     assert sorted(d.name or "" for d in devices) == sorted(
@@ -112,7 +113,12 @@ async def test_poll_of_2500_signals_costs_three_requests(
     """A poll is one paged realtime read: ceil(2500 / limit) requests, no login."""
     sim = await start_simulator(EmsSimulator(total_signals=2500))
     entry = await setup_entry(hass, sim)
-    assert len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)) == 2500
+    sensors = [
+        e
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.domain == "sensor"
+    ]
+    assert len(sensors) == 2500
     for _ in range(2):
         sim.clear_log()
         await advance(hass, freezer, 31)
@@ -303,7 +309,7 @@ async def test_devices_loads_and_signals_added_and_removed(
         dev_reg.async_get_device_by_identifier((DOMAIN, f"{SERIAL}_device_{solar}"), entry.entry_id)
         is None
     )
-    assert len(er.async_entries_for_config_entry(ent_reg, entry.entry_id)) == len(
+    assert len(er.async_entries_for_config_entry(ent_reg, entry.entry_id)) - 1 == len(
         sim.enabled_signals()
     )
     # current devices cannot be deleted by the user
@@ -402,3 +408,28 @@ async def test_refused_poll_says_why(
     assert error.translation_key == "ems_request_refused"
     assert "limit out of range" in error.translation_placeholders["error"]
     assert "The gateway refused a request" in str(error)
+
+
+async def test_rediscover_button(
+    hass: HomeAssistant, sim: EmsSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The gateway's button reads the configuration at once instead of in 10 minutes."""
+    entry = await setup_entry(hass, sim)
+    ent_reg = er.async_get(hass)
+    button_id = ent_reg.async_get_entity_id("button", DOMAIN, f"{SERIAL}_rediscover")
+    assert button_id == "button.ems_gateway_read_configuration_again"
+    registry_entry = ent_reg.async_get(button_id)
+    assert registry_entry.entity_category is EntityCategory.CONFIG
+    gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
+    assert gateway is not None
+    assert registry_entry.device_id == gateway.id
+
+    new_signal = sim.add_signal(2, 45)
+    await advance(hass, freezer, 31)
+    assert signal_entity(hass, new_signal) is None
+    sim.clear_log()
+    await hass.services.async_call("button", "press", {"entity_id": button_id}, blocking=True)
+    await hass.async_block_till_done()
+    assert signal_entity(hass, new_signal) is not None
+    assert len(sim.requests("/v1/signals")) == 1
+    assert len(sim.requests("/v1/signals/realtime")) == 1

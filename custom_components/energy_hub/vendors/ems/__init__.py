@@ -27,6 +27,7 @@ from ...coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
 from ...helpers import DynamicEntities
 from ..base import DeviceIdentity, FlowError, Vendor
 from . import services
+from .button import EmsRediscoverButton
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
 from .sensor import EmsSignalSensor
 
@@ -44,7 +45,7 @@ class EmsVendor(Vendor):
 
     key = "ems"
     name = "EMS gateway"
-    platforms = (Platform.SENSOR,)
+    platforms = (Platform.BUTTON, Platform.SENSOR)
     default_scan_interval = 30
     min_scan_interval = 10
     max_scan_interval = 3600
@@ -127,8 +128,11 @@ class EmsVendor(Vendor):
         platform: Platform,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        """One sensor per enabled signal, following rediscoveries."""
+        """One sensor per enabled signal, following rediscoveries; the rediscover button."""
         coordinator = _coordinator(entry)
+        if platform is Platform.BUTTON:
+            async_add_entities([EmsRediscoverButton(coordinator)])
+            return
         serial = coordinator.data.system.serial
         DynamicEntities[EmsData](
             hass,
