@@ -6,10 +6,10 @@ Devices -> Loads -> Signals maps keyed by UID with ``uids``/``protocol`` filters
 ``limit``/``page`` paging, realtime and history endpoints (also per device and per load),
 400 on bad parameters, 401 without a valid token and 404 for unknown UIDs.
 
-The default gateway has five devices of different protocols (the built-in meterBus main
-meter, a Modbus TCP EM24 with three loads, a Modbus RTU meter with three loads, a virtual
-PV device and a P1 utility meter), about two hundred signals, two signal codes that are
-not in the ``si`` table and a disabled signal. ``total_signals`` pads (or trims) a bulk
+The default gateway has six devices of different protocols (the built-in meterBus main
+meter, two Modbus TCP EM24s with three loads each, a Modbus RTU meter with three loads, a
+virtual PV device and a P1 utility meter), 258 signals, two signal codes that are not in
+the ``si`` table and a disabled signal. ``total_signals`` pads (or trims) a bulk
 device so that exactly that many signals are enabled (the request-count test uses 2,500).
 
 Realtime values move with time and energy counters grow; history is served from the same
@@ -133,6 +133,9 @@ class EmsSimulator(Simulator):
         p1 = self.add_device("Utility meter", "P1", "3P")
         grid = self.add_load(p1, "Grid", "P1", (*THREE_PHASE_SI, 50, *UNKNOWN_SI))
         self.add_signal(grid, 5, enable=False)
+        office = self.add_device("Office", "EM24_E1", "3P")
+        for label in ("Office", "Server room", "Lighting"):
+            self.add_load(office, label, "tcp", THREE_PHASE_SI)
 
     def add_device(
         self, label: str, part_number: str, system: str = "3P", *, uid: int | None = None

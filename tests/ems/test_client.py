@@ -106,7 +106,7 @@ async def test_token_reused_and_renewed_once_on_401(
     assert 1790 <= client.tokens.expires_at - time.time() <= 1800
     sim.tokens.revoke_all()
     sim.unauthorized = 0
-    assert len(await client.devices()) == 5
+    assert len(await client.devices()) == 6
     assert sim.logins == 2
     assert sim.unauthorized == 1
     # a fresh token refused as well: an auth error, not a loop
@@ -135,12 +135,12 @@ async def test_discovery_pages_and_filters(
 ) -> None:
     client = _client(session, sim, page_limit=50)
     config = await client.discover()
-    assert len(config.devices) == 5
-    assert len(config.loads) == 10
-    assert len(config.signals) == len(sim.signals) == 192
-    assert len(config.enabled_signals) == 191
-    assert len(sim.requests("/v1/signals")) == math.ceil(192 / 50)
-    assert [r.query["page"] for r in sim.requests("/v1/signals")] == ["1", "2", "3", "4"]
+    assert len(config.devices) == 6
+    assert len(config.loads) == 13
+    assert len(config.signals) == len(sim.signals) == 258
+    assert len(config.enabled_signals) == 257
+    assert len(sim.requests("/v1/signals")) == math.ceil(258 / 50)
+    assert [r.query["page"] for r in sim.requests("/v1/signals")] == ["1", "2", "3", "4", "5", "6"]
     main = config.devices[1]
     assert (main.label, main.part_number, main.system) == ("Main meter", "EMS10AV5S1X", "3P")
     assert config.loads[2].protocol == "meterBus"
@@ -153,7 +153,7 @@ async def test_discovery_pages_and_filters(
         "P1",
     }
     tcp = await client.devices(protocol="tcp")
-    assert [d.label for d in tcp.values()] == ["EM1"]
+    assert [d.label for d in tcp.values()] == ["EM1", "Office"]
     assert sim.requests("/v1/devices")[-1].query["protocol"] == "tcp"
     rtu_loads = await client.loads(protocol="rtu")
     assert {load.label for load in rtu_loads.values()} == {"Workshop", "Garage", "Pool pump"}
@@ -242,7 +242,7 @@ async def test_malformed_replies(sim: EmsSimulator, session: aiohttp.ClientSessi
     sim.signals[99990] = "not an object"  # type: ignore[assignment]
     signals = await client.signals()
     assert 99990 not in signals
-    assert len(signals) == 192
+    assert len(signals) == 258
     del sim.signals[99990]
     sim.faults.malformed_json = True
     sim.faults.paths = ("/v1/devices",)

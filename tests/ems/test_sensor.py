@@ -49,12 +49,12 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert entry.state is ConfigEntryState.LOADED
     ent_reg = er.async_get(hass)
     entities = er.async_entries_for_config_entry(ent_reg, entry.entry_id)
-    assert [e.domain for e in entities].count("sensor") == len(sim.enabled_signals()) == 191
+    assert [e.domain for e in entities].count("sensor") == len(sim.enabled_signals()) == 257
     assert [e.domain for e in entities].count("button") == 1
     dev_reg = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(dev_reg, entry.entry_id)
     assert sorted(d.name or "" for d in devices) == sorted(
-        ["EMS gateway", "Main meter", "EM1", "Workshop", "Solar", "Utility meter"]
+        ["EMS gateway", "Main meter", "EM1", "Workshop", "Solar", "Utility meter", "Office"]
     )
     gateway = dev_reg.async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
     assert gateway is not None

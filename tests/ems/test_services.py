@@ -172,11 +172,11 @@ async def test_diagnostics_redacted(
     assert device["system"]["serial"] == "**REDACTED**"
     assert device["system"]["mac"] == "**REDACTED**"
     assert device["system"]["firmware"] == "EMS_1.0.0.0.250101.000000"
-    assert device["signals"] == {"total": 192, "enabled": 191, "unknown_codes": [777, 901]}
+    assert device["signals"] == {"total": 258, "enabled": 257, "unknown_codes": [777, 901]}
     assert device["client"]["realtime_requests_per_poll"] == 1
     assert device["client"]["logins"] == 1
-    assert len(device["devices"]) == 5
-    assert len(device["loads"]) == 10
-    assert device["realtime"]["count"] == 191
+    assert len(device["devices"]) == 6
+    assert len(device["loads"]) == 13
+    assert device["realtime"]["count"] == 257
     assert len(device["realtime"]["first_samples"]) == 20
     assert diag["vendor"] == "ems"

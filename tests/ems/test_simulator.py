@@ -34,8 +34,8 @@ async def test_registered_and_described() -> None:
         "username": "u",
         "password": "p",
         "serial": "BX10000000",
-        "devices": 5,
-        "signals": 192,
+        "devices": 6,
+        "signals": 258,
     }
 
 
@@ -88,14 +88,14 @@ async def test_paths_filters_and_errors(sim: EmsSimulator, session: aiohttp.Clie
     assert len((await client.get("/v1/loads/2/signals/realtime"))["realtime"]) == 22
     last = await client.get(f"/v1/signals/{first}/history/last")
     assert set(last) == {"uid", "t", "p", "v", "d", "max", "min"}
-    assert len((await client.get("/v1/signals/history/last"))["history"]) == 192
+    assert len((await client.get("/v1/signals/history/last"))["history"]) == 258
     assert len((await client.get("/v1/devices/1/signals/history/last"))["history"]) == 22
     assert len((await client.get("/v1/loads/2/signals/history/last"))["history"]) == 22
     assert len((await client.get("/v1/loads/2/signals/history"))["history"]) == 22
     p1 = await client.get("/v1/devices", {"protocol": "P1"})
     assert [d["label"] for d in p1["devices"].values()] == ["Utility meter"]
     page_2 = await client.get("/v1/signals", {"limit": "100", "page": "2"})
-    assert len(page_2["signals"]) == 92
+    assert len(page_2["signals"]) == 100
 
     # 404 for unknown UIDs, 400 for bad parameters
     for path in (
