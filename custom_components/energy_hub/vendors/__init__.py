@@ -26,6 +26,7 @@ __all__ = ["VENDORS", "DeviceIdentity", "FlowError", "Vendor", "get_vendor", "re
 # -- the registry: one line per vendor (imported last: vendors import this package) --
 from .egauge import VENDOR as _EGAUGE  # noqa: E402
 from .ekm import VENDOR as _EKM  # noqa: E402
+from .ems import VENDOR as _EMS  # noqa: E402
 
-for _vendor in (_EGAUGE, _EKM):
+for _vendor in (_EGAUGE, _EKM, _EMS):
     register(_vendor)
