@@ -17,6 +17,7 @@ import ast
 from collections.abc import Iterable, Iterator
 import configparser
 from dataclasses import dataclass, field
+import functools
 from importlib import metadata
 import json
 from pathlib import Path
@@ -145,11 +146,14 @@ BRAND_MIN_HA = "2026.3.0"
 
 STRINGS_TOP_KEYS = frozenset(
     {
+        "application_credentials",
         "common",
         "conditions",
         "config",
         "config_panel",
         "config_subentries",
+        "conversation",
+        "device",
         "device_automation",
         "entity",
         "entity_component",
@@ -417,7 +421,10 @@ def check_manifest(pkg: Path, scan: CodeScan, report: Report) -> dict[str, Any]:
     except vol.MultipleInvalid as err:
         for error in err.errors:
             key = _dotted(error.path) or "(top level)"
-            report.error(where, f"{key}: {error.msg}")
+            if isinstance(error, vol.ExtraKeysInvalid):
+                report.error(where, f"{key}: is not a manifest key")
+            else:
+                report.error(where, f"{key}: {error.msg}")
     except vol.Invalid as err:
         report.error(where, str(err))
     keys = list(manifest)
@@ -559,6 +566,7 @@ def check_brand(root: Path, pkg: Path, report: Report) -> None:
 # -- code scan (ast) --------------------------------------------------------------------
 
 
+@functools.cache
 def _platform_names() -> dict[str, str]:
     """HA base class names (``SensorEntity``, ``SensorEntityDescription``) -> platform."""
     from homeassistant.const import Platform  # noqa: PLC0415
@@ -641,12 +649,12 @@ class CodeScan:
     own_sessions: list[str] = field(default_factory=list)
     event_subscriptions: list[str] = field(default_factory=list)
     component_imports: list[tuple[str, str]] = field(default_factory=list)
-    calls: dict[str, list[str]] = field(default_factory=dict)
     functions: dict[str, list[str]] = field(default_factory=dict)
     module_assigns: dict[Path, set[str]] = field(default_factory=dict)
     attr_assigns: list[tuple[str, str, str]] = field(default_factory=list)
     dynamic: list[str] = field(default_factory=list)
     parse_errors: list[str] = field(default_factory=list)
+    _rels: dict[Path, str] = field(default_factory=dict)
 
     # -- collection ------------------------------------------------------------------
 
@@ -667,7 +675,9 @@ class CodeScan:
         return self
 
     def _rel(self, path: Path) -> str:
-        return str(path.relative_to(self.root))
+        if (rel := self._rels.get(path)) is None:
+            rel = self._rels[path] = str(path.relative_to(self.root))
+        return rel
 
     def _loc(self, path: Path, node: ast.AST) -> str:
         return f"{self._rel(path)}:{getattr(node, 'lineno', 0)}"
@@ -838,7 +848,6 @@ class CodeScan:
     def _call(self, path: Path, node: ast.Call, enclosing: Any, flow_kind: Any) -> None:
         loc = self._loc(path, node)
         name = _callee(node)
-        self.calls.setdefault(name, []).append(loc)
         if name == "FlowError" and (key := self._key(_arg(node, 0, "error"), loc)):
             self.errors.append(key)
         elif name in {"async_abort", "_abort_if_unique_id_mismatch"}:
@@ -1075,8 +1084,8 @@ def check_strings_schema(strings: Any, where: str, report: Report) -> None:
         spec = _check_mapping(raw, here, report)
         if "title" not in spec:
             report.error(here, "needs a title")
-        if ("description" in spec) == ("fix_flow" in spec):
-            report.error(here, "needs exactly one of description or fix_flow")
+        if "description" not in spec and "fix_flow" not in spec:
+            report.error(here, "needs a description or a fix_flow")
         if "fix_flow" in spec:
             _check_flow(spec["fix_flow"], f"{here}.fix_flow", report)
     for name, raw in _check_mapping(strings.get("services", {}), where, report).items():
@@ -1203,6 +1212,18 @@ def check_code_keys(scan: CodeScan, en: dict[str, Any], report: Report) -> None:
 
 # -- services ---------------------------------------------------------------------------
 
+ICON_TOP_KEYS = frozenset(
+    {
+        "conditions",
+        "config",
+        "entity",
+        "entity_component",
+        "issues",
+        "options",
+        "services",
+        "triggers",
+    }
+)
 SERVICE_KEYS = frozenset({"name", "description", "target", "fields"})
 FIELD_KEYS = frozenset(
     {"name", "description", "example", "default", "required", "advanced", "selector", "filter"}
@@ -1237,7 +1258,8 @@ def check_services(
         if not isinstance(loaded, dict):
             report.error(rel, "must be a mapping of service names")
             return
-        services = loaded
+        # keys starting with "." hold YAML anchors; Home Assistant drops them
+        services = {k: v for k, v in loaded.items() if not str(k).startswith(".")}
         try:
             from homeassistant.helpers.service import _SERVICES_SCHEMA as HA_SERVICES_SCHEMA  # noqa: PLC0415
 
@@ -1339,7 +1361,7 @@ def _check_icon(value: Any, where: str, report: Report) -> None:
         report.error(where, f"{value!r} is not a Material Design icon (mdi:...)")
 
 
-def check_icons(pkg: Path, en: dict[str, Any], report: Report) -> Any:
+def check_icons(pkg: Path, en: dict[str, Any], report: Report, scan: CodeScan | None = None) -> Any:
     """icons.json: shape, mdi: icons, state icons differ from the default, keys exist."""
     rel = f"custom_components/{pkg.name}/icons.json"
     path = pkg / "icons.json"
@@ -1351,7 +1373,7 @@ def check_icons(pkg: Path, en: dict[str, Any], report: Report) -> Any:
             report.error(rel, "must be a JSON object")
         return {}
     for key in icons:
-        if key not in {"entity", "services", "config", "options", "issues"}:
+        if key not in ICON_TOP_KEYS:
             report.error(f"{rel}: {key}", "is not a key of icons.json")
     for platform, keys in _check_mapping(icons.get("entity", {}), f"{rel}: entity", report).items():
         for tk, raw in _check_mapping(keys, f"{rel}: entity.{platform}", report).items():
@@ -1387,8 +1409,13 @@ def check_icons(pkg: Path, en: dict[str, Any], report: Report) -> Any:
                     _check_icon(aspec["default"], f"{here}.state_attributes.{attr}.default", report)
                 for state, icon in _check_mapping(aspec.get("state", {}), here, report).items():
                     _check_icon(icon, f"{here}.state_attributes.{attr}.state.{state}", report)
-            if _get(en, "entity", platform, tk) is None:
-                report.error(here, "has no entity translation (the icon would never be used)")
+            used = scan is None or any(
+                key.value == tk or (key.pattern is not None and key.pattern.fullmatch(tk))
+                for p, key in scan.entities
+                if p in {platform, None}
+            )
+            if _get(en, "entity", platform, tk) is None and not used:
+                report.error(here, "no entity uses this translation_key (the icon is never shown)")
     for name, spec in _check_mapping(icons.get("services", {}), f"{rel}: services", report).items():
         here = f"{rel}: services.{name}"
         if not isinstance(spec, dict) or "service" not in spec:
@@ -1700,7 +1727,7 @@ def validate(root: Path, *, probe: bool = True, tier: str | None = None) -> Repo
     en, de = check_translations(pkg, root, report)
     check_code(scan, report)
     check_code_keys(scan, en, report)
-    icons = check_icons(pkg, en, report)
+    icons = check_icons(pkg, en, report, scan)
     check_services(pkg, scan=scan, en=en, de=de, icons=icons, report=report)
     check_quality_scale(root, pkg, scan=scan, manifest=manifest, report=report, tier=tier)
     if probe:
