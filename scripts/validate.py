@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 import configparser
 from dataclasses import dataclass, field
 import functools
@@ -848,6 +848,20 @@ class CodeScan:
     def _call(self, path: Path, node: ast.Call, enclosing: Any, flow_kind: Any) -> None:
         loc = self._loc(path, node)
         name = _callee(node)
+        if name in {"async_create_issue", "create_issue"}:
+            if (key := self._key(_kwarg(node, "translation_key"), loc)) is not None:
+                self.issues.append(key)
+            return
+        self._flow_call(node, name, loc, enclosing, flow_kind)
+        self._other_call(node, name, loc, enclosing)
+        self._service_call(node, name, loc, enclosing)
+        if (translation_key := _kwarg(node, "translation_key")) is not None:
+            self._translation_key_call(node, name, loc, translation_key)
+
+    def _flow_call(
+        self, node: ast.Call, name: str, loc: str, enclosing: Any, flow_kind: Any
+    ) -> None:
+        """Config-flow errors, abort reasons and step ids."""
         if name == "FlowError" and (key := self._key(_arg(node, 0, "error"), loc)):
             self.errors.append(key)
         elif name in {"async_abort", "_abort_if_unique_id_mismatch"}:
@@ -859,36 +873,39 @@ class CodeScan:
         elif name in {"_abort_if_unique_id_configured", "_async_abort_entries_match"}:
             self.aborts.append(Key("already_configured", loc))
         elif name == "async_update_reload_and_abort":
-            reason = _kwarg(node, "reason")
-            if reason is not None:
-                if (key := self._key(reason, loc)) is not None:
-                    self.aborts.append(key)
-            else:
-                func = enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                fname = func.name if func else ""
-                if "reauth" in fname:
-                    self.aborts.append(Key("reauth_successful", loc))
-                elif "reconfigure" in fname:
-                    self.aborts.append(Key("reconfigure_successful", loc))
+            self._update_abort(node, loc, enclosing)
         elif name in {"async_show_form", "async_show_menu", "async_connection_step"}:
             step_node = (
                 _arg(node, 1, "step_id")
                 if name == "async_connection_step"
                 else _kwarg(node, "step_id")
             )
-            step = self._key(step_node, loc)
-            if step is not None:
-                self.steps.append((flow_kind(node), step))
-                options = _kwarg(node, "menu_options")
-                if name == "async_show_menu" and isinstance(options, (ast.List, ast.Tuple)):
-                    for option in options.elts:
-                        if (opt := self._resolve(option)) is not None:
-                            self.menu_options.append((flow_kind(node), step.value, Key(opt, loc)))
-        elif name in {"async_create_issue", "create_issue"}:
-            if (key := self._key(_kwarg(node, "translation_key"), loc)) is not None:
-                self.issues.append(key)
+            if (step := self._key(step_node, loc)) is None:
+                return
+            self.steps.append((flow_kind(node), step))
+            options = _kwarg(node, "menu_options")
+            if name == "async_show_menu" and isinstance(options, (ast.List, ast.Tuple)):
+                for option in options.elts:
+                    if (opt := self._resolve(option)) is not None:
+                        self.menu_options.append((flow_kind(node), step.value, Key(opt, loc)))
+
+    def _update_abort(self, node: ast.Call, loc: str, enclosing: Any) -> None:
+        """async_update_reload_and_abort: its reason, or the default of its flow source."""
+        reason = _kwarg(node, "reason")
+        if reason is not None:
+            if (key := self._key(reason, loc)) is not None:
+                self.aborts.append(key)
             return
-        elif name == "EnergyHubUnavailableError" and (
+        func = enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        fname = func.name if func else ""
+        if "reauth" in fname:
+            self.aborts.append(Key("reauth_successful", loc))
+        elif "reconfigure" in fname:
+            self.aborts.append(Key("reconfigure_successful", loc))
+
+    def _other_call(self, node: ast.Call, name: str, loc: str, enclosing: Any) -> None:
+        """Unavailable reasons, own HTTP sessions, event subscriptions in entities."""
+        if name == "EnergyHubUnavailableError" and (
             reason := self._resolve(_kwarg(node, "reason"))
         ):
             self.exceptions.append(Key(f"unavailable_{reason}", loc))
@@ -898,16 +915,17 @@ class CodeScan:
             cls = enclosing(node, ast.ClassDef)
             if cls is not None and self.platform_of(cls.name) is not None:
                 self.event_subscriptions.append(f"{loc}: {name} in entity {cls.name}")
-        self._service_call(path, node, name, loc, enclosing)
-        if (translation_key := _kwarg(node, "translation_key")) is None:
-            return
+
+    def _translation_key_call(
+        self, node: ast.Call, name: str, loc: str, translation_key: ast.expr
+    ) -> None:
+        """A call passing translation_key=: an entity description, selector or exception."""
         platform = self.platform_of(name)
         if platform is not None or "EntityDescription" in name:
             if (key := self._key(translation_key, loc)) is not None:
                 self.entities.append((platform, key))
-            if (value := _kwarg(node, "name")) is not None and isinstance(
-                value, (ast.Constant, ast.JoinedStr)
-            ):
+            value = _kwarg(node, "name")
+            if isinstance(value, (ast.Constant, ast.JoinedStr)):
                 self.hardcoded_names.append(f"{loc}: {name}(name={ast.unparse(value)})")
         elif "Selector" in name:
             if (key := self._key(translation_key, loc)) is not None:
@@ -918,9 +936,7 @@ class CodeScan:
         else:
             self.dynamic.append(f"{loc}: translation_key in a call to {name} (not classified)")
 
-    def _service_call(
-        self, path: Path, node: ast.Call, name: str, loc: str, enclosing: Any
-    ) -> None:
+    def _service_call(self, node: ast.Call, name: str, loc: str, enclosing: Any) -> None:
         service: ast.expr | None = None
         if name == "async_register" and isinstance(node.func, ast.Attribute):
             receiver = ast.unparse(node.func.value)
@@ -1048,21 +1064,11 @@ def _check_data_description(step: dict[str, Any], where: str, report: Report) ->
             report.error(f"{where}.data_description.{key}", f"key {key!r} is not in data")
 
 
-def check_strings_schema(strings: Any, where: str, report: Report) -> None:
-    """Structure of a strings/translations file plus the rules for every string in it."""
+def _check_entity_strings(entity: Any, where: str, report: Report) -> None:
     from homeassistant.const import Platform  # noqa: PLC0415
 
-    strings = _check_mapping(strings, where, report)
-    for key in strings:
-        if key not in STRINGS_TOP_KEYS:
-            report.error(f"{where}: {key}", "is not a top-level translations key")
-    for path, value in _leaves(strings):
-        check_string(value, f"{where}: {_dotted(path)}", report)
-    for flow in ("config", "options"):
-        if flow in strings:
-            _check_flow(strings[flow], f"{where}: {flow}", report)
     platforms = {p.value for p in Platform}
-    for platform, keys in _check_mapping(strings.get("entity", {}), where, report).items():
+    for platform, keys in _check_mapping(entity, where, report).items():
         if platform not in platforms:
             report.error(f"{where}: entity.{platform}", "is not an entity platform")
         for tk, raw in _check_mapping(keys, f"{where}: entity.{platform}", report).items():
@@ -1074,6 +1080,35 @@ def check_strings_schema(strings: Any, where: str, report: Report) -> None:
                     report.error(f"{here}.{key}", "is not a key of an entity translation")
             for state in _check_mapping(spec.get("state", {}), here, report):
                 _check_key(state, f"{here}.state.{state}", report)
+
+
+def _check_service_strings(services: Any, where: str, report: Report) -> None:
+    for name, raw in _check_mapping(services, where, report).items():
+        here = f"{where}: services.{name}"
+        _check_key(name, here, report)
+        spec = _check_mapping(raw, here, report)
+        for key in ("name", "description"):
+            if key not in spec:
+                report.error(here, f"needs a {key}")
+        for field_name, raw_field in _check_mapping(spec.get("fields", {}), here, report).items():
+            fspec = _check_mapping(raw_field, f"{here}.fields.{field_name}", report)
+            for key in ("name", "description"):
+                if key not in fspec:
+                    report.error(f"{here}.fields.{field_name}", f"needs a {key}")
+
+
+def check_strings_schema(strings: Any, where: str, report: Report) -> None:
+    """Structure of a strings/translations file plus the rules for every string in it."""
+    strings = _check_mapping(strings, where, report)
+    for key in strings:
+        if key not in STRINGS_TOP_KEYS:
+            report.error(f"{where}: {key}", "is not a top-level translations key")
+    for path, value in _leaves(strings):
+        check_string(value, f"{where}: {_dotted(path)}", report)
+    for flow in ("config", "options"):
+        if flow in strings:
+            _check_flow(strings[flow], f"{where}: {flow}", report)
+    _check_entity_strings(strings.get("entity", {}), where, report)
     for key, spec in _check_mapping(strings.get("exceptions", {}), where, report).items():
         _check_key(key, f"{where}: exceptions.{key}", report)
         if not isinstance(spec, dict) or "message" not in spec:
@@ -1088,18 +1123,7 @@ def check_strings_schema(strings: Any, where: str, report: Report) -> None:
             report.error(here, "needs a description or a fix_flow")
         if "fix_flow" in spec:
             _check_flow(spec["fix_flow"], f"{here}.fix_flow", report)
-    for name, raw in _check_mapping(strings.get("services", {}), where, report).items():
-        here = f"{where}: services.{name}"
-        _check_key(name, here, report)
-        spec = _check_mapping(raw, here, report)
-        for key in ("name", "description"):
-            if key not in spec:
-                report.error(here, f"needs a {key}")
-        for field_name, raw_field in _check_mapping(spec.get("fields", {}), here, report).items():
-            fspec = _check_mapping(raw_field, f"{here}.fields.{field_name}", report)
-            for key in ("name", "description"):
-                if key not in fspec:
-                    report.error(f"{here}.fields.{field_name}", f"needs a {key}")
+    _check_service_strings(strings.get("services", {}), where, report)
     for name, spec in _check_mapping(strings.get("selector", {}), where, report).items():
         _check_key(name, f"{where}: selector.{name}", report)
         for option in _check_mapping(
@@ -1231,6 +1255,110 @@ FIELD_KEYS = frozenset(
 SECTION_KEYS = frozenset({"collapsed", "fields"})
 
 
+def _load_services_yaml(path: Path, rel: str, report: Report) -> dict[str, Any] | None:
+    """services.yaml parsed and checked with Home Assistant's own schema (None: unusable)."""
+    import probatio as vol  # noqa: PLC0415
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        report.error(rel, f"does not parse: {err}")
+        return None
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        report.error(rel, "must be a mapping of service names")
+        return None
+    # keys starting with "." hold YAML anchors; Home Assistant drops them
+    services = {k: v for k, v in loaded.items() if not str(k).startswith(".")}
+    try:
+        from homeassistant.helpers.service import _SERVICES_SCHEMA as HA_SERVICES_SCHEMA  # noqa: PLC0415
+
+        HA_SERVICES_SCHEMA(services)
+    except ImportError:  # pragma: no cover - a Home Assistant without the schema
+        pass
+    except vol.MultipleInvalid as err:
+        for error in err.errors:
+            report.error(rel, f"{_dotted(error.path)}: {error.msg}")
+    except vol.Invalid as err:
+        report.error(rel, str(err))
+    return services
+
+
+def _check_service_field(spec: Any, where: str, report: Report) -> None:
+    from homeassistant.helpers import selector  # noqa: PLC0415
+    import probatio as vol  # noqa: PLC0415
+
+    if not isinstance(spec, dict):
+        report.error(where, "must be a mapping")
+        return
+    for key in spec:
+        if key not in FIELD_KEYS:
+            report.error(f"{where}.{key}", "is not a key of a service field")
+    if "selector" not in spec:
+        report.error(where, "has no selector (the UI cannot show an input)")
+        return
+    try:
+        selector.validate_selector(spec["selector"])
+    except (vol.Invalid, KeyError, TypeError, ValueError) as err:
+        report.error(where, f"invalid selector: {err}")
+
+
+def _check_service_spec(
+    name: str, raw: Any, here: str, report: Report
+) -> tuple[list[str], list[str]]:
+    """One service of services.yaml; returns its field names and section names."""
+    if not TRANSLATION_KEY.fullmatch(str(name)):
+        report.error(here, "service names are lowercase slugs")
+    spec = raw or {}
+    if not isinstance(spec, dict):
+        report.error(here, "must be a mapping")
+        return [], []
+    for key in spec:
+        if key not in SERVICE_KEYS:
+            report.error(f"{here}.{key}", "is not a key of a service")
+    fields: list[str] = []
+    sections: list[str] = []
+    for fname, fspec in (spec.get("fields") or {}).items():
+        if isinstance(fspec, dict) and "fields" in fspec:
+            sections.append(fname)
+            for key in fspec:
+                if key not in SECTION_KEYS:
+                    report.error(f"{here}.fields.{fname}.{key}", "is not a key of a section")
+            inner = fspec.get("fields") or {}
+        else:
+            inner = {fname: fspec}
+        for iname, ispec in inner.items():
+            fields.append(iname)
+            _check_service_field(ispec, f"{here}.fields.{iname}", report)
+    return fields, sections
+
+
+def _check_service_translation(
+    name: str, tree: Any, lang: str, *, fields: list[str], sections: list[str], report: Report
+) -> None:
+    if not isinstance(tree, dict):
+        return
+    tr = _get(tree, "services", name)
+    where = f"translations/{lang}.json: services.{name}"
+    if not isinstance(tr, dict):
+        report.error(where, "is missing (name and description)")
+        return
+    for key in ("name", "description"):
+        if not tr.get(key):
+            report.error(where, f"has no {key}")
+    for fname in fields:
+        for key in ("name", "description"):
+            if not _get(tr, "fields", fname, key):
+                report.error(f"{where}.fields.{fname}", f"has no {key}")
+    for sname in sections:
+        if not _get(tr, "sections", sname, "name"):
+            report.error(f"{where}.sections.{sname}", "has no name")
+    for fname in _get(tr, "fields") or {}:
+        if fname not in fields:
+            report.error(f"{where}.fields.{fname}", "is not a field in services.yaml")
+
+
 def check_services(
     pkg: Path,
     *,
@@ -1241,97 +1369,21 @@ def check_services(
     report: Report,
 ) -> None:
     """services.yaml: present when services are registered, schema, translations, icons."""
-    from homeassistant.helpers import selector  # noqa: PLC0415
-    import probatio as vol  # noqa: PLC0415
-
     rel = f"custom_components/{pkg.name}/services.yaml"
     path = pkg / "services.yaml"
     services: dict[str, Any] = {}
     if path.is_file():
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            report.error(rel, f"does not parse: {err}")
+        if (loaded := _load_services_yaml(path, rel, report)) is None:
             return
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            report.error(rel, "must be a mapping of service names")
-            return
-        # keys starting with "." hold YAML anchors; Home Assistant drops them
-        services = {k: v for k, v in loaded.items() if not str(k).startswith(".")}
-        try:
-            from homeassistant.helpers.service import _SERVICES_SCHEMA as HA_SERVICES_SCHEMA  # noqa: PLC0415
-
-            HA_SERVICES_SCHEMA(services)
-        except ImportError:  # pragma: no cover - older/newer HA without the schema
-            pass
-        except vol.MultipleInvalid as err:
-            for error in err.errors:
-                report.error(rel, f"{_dotted(error.path)}: {error.msg}")
-        except vol.Invalid as err:
-            report.error(rel, str(err))
+        services = loaded
     elif scan.services or scan.unresolved_services:
         report.error(rel, "is missing but the code registers service actions")
     for name, raw in services.items():
-        here = f"{rel}: {name}"
-        if not TRANSLATION_KEY.fullmatch(str(name)):
-            report.error(here, "service names are lowercase slugs")
-        spec = raw or {}
-        if not isinstance(spec, dict):
-            report.error(here, "must be a mapping")
-            continue
-        for key in spec:
-            if key not in SERVICE_KEYS:
-                report.error(f"{here}.{key}", "is not a key of a service")
-        field_names: list[str] = []
-        sections: list[str] = []
-        for fname, fspec in (spec.get("fields") or {}).items():
-            if isinstance(fspec, dict) and "fields" in fspec:
-                sections.append(fname)
-                for key in fspec:
-                    if key not in SECTION_KEYS:
-                        report.error(f"{here}.fields.{fname}.{key}", "is not a key of a section")
-                inner = fspec.get("fields") or {}
-            else:
-                inner = {fname: fspec}
-            for iname, ispec in inner.items():
-                field_names.append(iname)
-                where = f"{here}.fields.{iname}"
-                if not isinstance(ispec, dict):
-                    report.error(where, "must be a mapping")
-                    continue
-                for key in ispec:
-                    if key not in FIELD_KEYS:
-                        report.error(f"{where}.{key}", "is not a key of a service field")
-                if "selector" not in ispec:
-                    report.error(where, "has no selector (the UI cannot show an input)")
-                else:
-                    try:
-                        selector.validate_selector(ispec["selector"])
-                    except (vol.Invalid, KeyError, TypeError, ValueError) as err:
-                        report.error(where, f"invalid selector: {err}")
+        fields, sections = _check_service_spec(name, raw, f"{rel}: {name}", report)
         for lang, tree in (("en", en), ("de", de)):
-            if not isinstance(tree, dict):
-                continue
-            tr = _get(tree, "services", name)
-            tr_where = f"translations/{lang}.json: services.{name}"
-            if not isinstance(tr, dict):
-                report.error(tr_where, "is missing (name and description)")
-                continue
-            for key in ("name", "description"):
-                if not tr.get(key):
-                    report.error(tr_where, f"has no {key}")
-            for fname in field_names:
-                for key in ("name", "description"):
-                    if not _get(tr, "fields", fname, key):
-                        report.error(f"{tr_where}.fields.{fname}", f"has no {key}")
-            for sname in sections:
-                if not _get(tr, "sections", sname, "name"):
-                    report.error(f"{tr_where}.sections.{sname}", "has no name")
-            for fname in _get(tr, "fields") or {}:
-                if fname not in field_names:
-                    report.error(f"{tr_where}.fields.{fname}", "is not a field in services.yaml")
+            _check_service_translation(
+                name, tree, lang, fields=fields, sections=sections, report=report
+            )
         if not isinstance(_get(icons, "services", name), dict):
             report.error(
                 f"custom_components/{pkg.name}/icons.json: services.{name}",
@@ -1344,10 +1396,9 @@ def check_services(
     for name, key in registered.items():
         if name not in services:
             report.error(key.loc, f"registers service {name!r} which services.yaml lacks")
-    if scan.unresolved_services:
-        for loc in scan.unresolved_services:
-            report.note(loc, "service name not known statically; not cross-checked")
-    else:
+    for loc in scan.unresolved_services:
+        report.note(loc, "service name not known statically; not cross-checked")
+    if not scan.unresolved_services:
         for name in services:
             if name not in registered:
                 report.error(f"{rel}: {name}", "is described but the code never registers it")
@@ -1359,6 +1410,36 @@ def check_services(
 def _check_icon(value: Any, where: str, report: Report) -> None:
     if not isinstance(value, str) or not value.startswith("mdi:") or len(value) <= len("mdi:"):
         report.error(where, f"{value!r} is not a Material Design icon (mdi:...)")
+
+
+def _check_entity_icon(spec: dict[str, Any], here: str, known_states: Any, report: Report) -> None:
+    """One entity.<platform>.<translation_key> entry of icons.json."""
+    for key in spec:
+        if key not in {"default", "state", "state_attributes", "range"}:
+            report.error(f"{here}.{key}", "is not a key of an entity icon")
+    if "default" in spec:
+        _check_icon(spec["default"], f"{here}.default", report)
+    states = _check_mapping(spec.get("state", {}), f"{here}.state", report)
+    for state, icon in states.items():
+        _check_icon(icon, f"{here}.state.{state}", report)
+        if icon == spec.get("default"):
+            report.error(f"{here}.state.{state}", "is the same as the default icon")
+        if isinstance(known_states, dict) and state not in known_states:
+            report.error(f"{here}.state.{state}", "is not a state in translations")
+    for bound, icon in _check_mapping(spec.get("range", {}), f"{here}.range", report).items():
+        try:
+            float(bound)
+        except ValueError:
+            report.error(f"{here}.range.{bound}", "range keys are numbers")
+        _check_icon(icon, f"{here}.range.{bound}", report)
+    for attr, raw_attr in _check_mapping(
+        spec.get("state_attributes", {}), f"{here}.state_attributes", report
+    ).items():
+        aspec = _check_mapping(raw_attr, f"{here}.state_attributes.{attr}", report)
+        if "default" in aspec:
+            _check_icon(aspec["default"], f"{here}.state_attributes.{attr}.default", report)
+        for state, icon in _check_mapping(aspec.get("state", {}), here, report).items():
+            _check_icon(icon, f"{here}.state_attributes.{attr}.state.{state}", report)
 
 
 def check_icons(pkg: Path, en: dict[str, Any], report: Report, scan: CodeScan | None = None) -> Any:
@@ -1379,36 +1460,12 @@ def check_icons(pkg: Path, en: dict[str, Any], report: Report, scan: CodeScan | 
         for tk, raw in _check_mapping(keys, f"{rel}: entity.{platform}", report).items():
             here = f"{rel}: entity.{platform}.{tk}"
             _check_key(tk, here, report)
-            spec = _check_mapping(raw, here, report)
-            for key in spec:
-                if key not in {"default", "state", "state_attributes", "range"}:
-                    report.error(f"{here}.{key}", "is not a key of an entity icon")
-            if "default" in spec:
-                _check_icon(spec["default"], f"{here}.default", report)
-            states = _check_mapping(spec.get("state", {}), f"{here}.state", report)
-            known_states = _get(en, "entity", platform, tk, "state")
-            for state, icon in states.items():
-                _check_icon(icon, f"{here}.state.{state}", report)
-                if icon == spec.get("default"):
-                    report.error(f"{here}.state.{state}", "is the same as the default icon")
-                if isinstance(known_states, dict) and state not in known_states:
-                    report.error(f"{here}.state.{state}", "is not a state in translations")
-            for bound, icon in _check_mapping(
-                spec.get("range", {}), f"{here}.range", report
-            ).items():
-                try:
-                    float(bound)
-                except ValueError:
-                    report.error(f"{here}.range.{bound}", "range keys are numbers")
-                _check_icon(icon, f"{here}.range.{bound}", report)
-            for attr, raw_attr in _check_mapping(
-                spec.get("state_attributes", {}), f"{here}.state_attributes", report
-            ).items():
-                aspec = _check_mapping(raw_attr, f"{here}.state_attributes.{attr}", report)
-                if "default" in aspec:
-                    _check_icon(aspec["default"], f"{here}.state_attributes.{attr}.default", report)
-                for state, icon in _check_mapping(aspec.get("state", {}), here, report).items():
-                    _check_icon(icon, f"{here}.state_attributes.{attr}.state.{state}", report)
+            _check_entity_icon(
+                _check_mapping(raw, here, report),
+                here,
+                _get(en, "entity", platform, tk, "state"),
+                report,
+            )
             used = scan is None or any(
                 key.value == tk or (key.pattern is not None and key.pattern.fullmatch(tk))
                 for p, key in scan.entities
@@ -1457,81 +1514,114 @@ def _mentions(paths: Iterable[Path], pattern: str) -> bool:
     return any(regex.search(p.read_text(encoding="utf-8")) for p in paths if p.is_file())
 
 
+#: Rules marked done that one module must back: rule -> (module, pattern, problem otherwise).
+DONE_PATTERNS: dict[str, tuple[str, str, str]] = {
+    "runtime-data": (
+        "__init__.py",
+        r"\.runtime_data\s*=",
+        "__init__.py never assigns entry.runtime_data",
+    ),
+    "unique-config-entry": (
+        "config_flow.py",
+        r"(?s)(?=.*async_set_unique_id)(?=.*(_abort_if_unique_id_configured|_async_abort_entries_match))",
+        "config_flow.py must set a unique id and abort if it is configured",
+    ),
+    "config-entry-unloading": (
+        "__init__.py",
+        r"def async_unload_entry\b",
+        "__init__.py has no async_unload_entry",
+    ),
+    "reauthentication-flow": (
+        "config_flow.py",
+        r"def async_step_reauth\b",
+        "config_flow.py has no async_step_reauth",
+    ),
+    "reconfiguration-flow": (
+        "config_flow.py",
+        r"def async_step_reconfigure\b",
+        "config_flow.py has no async_step_reconfigure",
+    ),
+    "diagnostics": (
+        "diagnostics.py",
+        r"def async_get_config_entry_diagnostics\b",
+        "diagnostics.py lacks async_get_config_entry_diagnostics",
+    ),
+    "has-entity-name": (
+        "entity.py",
+        r"_attr_has_entity_name\s*=\s*True",
+        "entity.py does not set _attr_has_entity_name = True",
+    ),
+    "stale-devices": (
+        "__init__.py",
+        r"def async_remove_config_entry_device\b",
+        "__init__.py has no async_remove_config_entry_device",
+    ),
+}
+
+
+def _first_refresh_gate(pkg: Path) -> list[str]:
+    return [
+        f"vendor {vendor.name} neither calls async_config_entry_first_refresh "
+        "nor raises ConfigEntryNotReady"
+        for vendor in _vendor_dirs(pkg)
+        if not _mentions(
+            vendor.rglob("*.py"), r"async_config_entry_first_refresh|ConfigEntryNotReady"
+        )
+    ]
+
+
+def _strict_typing_gate(root: Path) -> list[str]:
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    if config.get("mypy", "strict", fallback="").lower() != "true":
+        return ["setup.cfg [mypy] does not set strict = True"]
+    return []
+
+
+def _coverage_gate(root: Path) -> list[str]:
+    script = root / "scripts" / "test"
+    text = script.read_text(encoding="utf-8") if script.is_file() else ""
+    match = re.search(r"--cov-fail-under[= ](\d+)", text)
+    if match is None or int(match.group(1)) < 95 or "--cov-branch" not in text:
+        return ["scripts/test must enforce --cov-branch and --cov-fail-under >= 95"]
+    return []
+
+
 def _done_gates(
     rule: str, root: Path, pkg: Path, scan: CodeScan, manifest: dict[str, Any]
 ) -> list[str]:
     """Why a rule marked done is not backed by the code (empty list: backed)."""
-    problems: list[str] = []
-    init = pkg / "__init__.py"
-    flow = pkg / "config_flow.py"
-    if rule == "config-flow":
-        if manifest.get("config_flow") is not True or not flow.is_file():
-            problems.append("needs config_flow.py and config_flow: true")
-    elif rule == "runtime-data":
-        if not _mentions([init], r"\.runtime_data\s*="):
-            problems.append("__init__.py never assigns entry.runtime_data")
-    elif rule == "test-before-setup":
-        for vendor in _vendor_dirs(pkg):
-            files = list(vendor.rglob("*.py"))
-            if not _mentions(files, r"async_config_entry_first_refresh|ConfigEntryNotReady"):
-                problems.append(
-                    f"vendor {vendor.name} neither calls async_config_entry_first_refresh "
-                    "nor raises ConfigEntryNotReady"
-                )
-    elif rule == "unique-config-entry":
-        if not _mentions([flow], r"async_set_unique_id") or not _mentions(
-            [flow], r"_abort_if_unique_id_configured|_async_abort_entries_match"
-        ):
-            problems.append("config_flow.py must set a unique id and abort if configured")
-    elif rule == "config-entry-unloading":
-        if not _mentions([init], r"def async_unload_entry"):
-            problems.append("__init__.py has no async_unload_entry")
-    elif rule == "reauthentication-flow":
-        if not _mentions([flow], r"def async_step_reauth\b"):
-            problems.append("config_flow.py has no async_step_reauth")
-    elif rule == "reconfiguration-flow":
-        if not _mentions([flow], r"def async_step_reconfigure\b"):
-            problems.append("config_flow.py has no async_step_reconfigure")
-    elif rule == "diagnostics":
-        if not _mentions([pkg / "diagnostics.py"], r"def async_get_config_entry_diagnostics"):
-            problems.append("diagnostics.py lacks async_get_config_entry_diagnostics")
-    elif rule == "parallel-updates":
-        problems.extend(
+    if rule in DONE_PATTERNS:
+        module, pattern, problem = DONE_PATTERNS[rule]
+        return [] if _mentions([pkg / module], pattern) else [problem]
+    checks: dict[str, Callable[[], list[str]]] = {
+        "config-flow": lambda: (
+            []
+            if manifest.get("config_flow") is True and (pkg / "config_flow.py").is_file()
+            else ["it needs config_flow.py and config_flow: true"]
+        ),
+        "test-before-setup": lambda: _first_refresh_gate(pkg),
+        "parallel-updates": lambda: [
             f"{module.name} does not set PARALLEL_UPDATES"
             for module in _platform_modules(pkg)
             if "PARALLEL_UPDATES" not in scan.module_assigns.get(module, set())
-        )
-    elif rule == "has-entity-name":
-        if not _mentions([pkg / "entity.py"], r"_attr_has_entity_name\s*=\s*True"):
-            problems.append("entity.py does not set _attr_has_entity_name = True")
-    elif rule == "stale-devices":
-        if not _mentions([init], r"def async_remove_config_entry_device"):
-            problems.append("__init__.py has no async_remove_config_entry_device")
-    elif rule == "integration-owner":
-        if not manifest.get("codeowners"):
-            problems.append("manifest has no codeowners")
-    elif rule == "brands":
-        if not (pkg / "brand" / "icon.png").is_file():
-            problems.append("brand/icon.png is missing")
-    elif rule == "strict-typing":
-        config = configparser.ConfigParser()
-        config.read(root / "setup.cfg")
-        if config.get("mypy", "strict", fallback="").lower() != "true":
-            problems.append("setup.cfg [mypy] does not set strict = True")
-    elif rule == "test-coverage":
-        script = root / "scripts" / "test"
-        text = script.read_text(encoding="utf-8") if script.is_file() else ""
-        match = re.search(r"--cov-fail-under[= ](\d+)", text)
-        if match is None or int(match.group(1)) < 95 or "--cov-branch" not in text:
-            problems.append("scripts/test must enforce --cov-branch and --cov-fail-under >= 95")
-    elif rule == "repair-issues":
-        if not scan.issues:
-            problems.append("the code creates no repair issue")
-    elif rule == "action-setup" and scan.service_outside_setup:
-        problems.append("services are registered outside async_setup")
-    elif rule == "inject-websession" and scan.own_sessions:
-        problems.append("the code creates its own HTTP session")
-    return problems
+        ],
+        "integration-owner": lambda: [] if manifest.get("codeowners") else ["no codeowners"],
+        "brands": lambda: (
+            [] if (pkg / "brand" / "icon.png").is_file() else ["brand/icon.png is missing"]
+        ),
+        "strict-typing": lambda: _strict_typing_gate(root),
+        "test-coverage": lambda: _coverage_gate(root),
+        "repair-issues": lambda: [] if scan.issues else ["the code creates no repair issue"],
+        "action-setup": lambda: (
+            ["services are registered outside async_setup"] if scan.service_outside_setup else []
+        ),
+        "inject-websession": lambda: (
+            ["the code creates its own HTTP session"] if scan.own_sessions else []
+        ),
+    }
+    check = checks.get(rule)
+    return check() if check is not None else []
 
 
 def _exempt_gates(rule: str, pkg: Path, scan: CodeScan, manifest: dict[str, Any]) -> list[str]:
