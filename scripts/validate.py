@@ -1756,8 +1756,61 @@ def _probe_main(root: Path, domain: str) -> int:
                 info[name] = []
                 info["problems"].append(f"{name} schema could not be built: {err!r}")
         out.append(info)
-    print(json.dumps(out))
+    print(json.dumps({"vendors": out, "services": _probe_services(vendors_mod.VENDORS)}))
     return 0
+
+
+#: Service-call keys that come from the target selector, not from fields.
+TARGET_KEYS = frozenset({"entity_id", "device_id", "area_id", "floor_id", "label_id"})
+
+
+def _schema_fields(schema: Any) -> dict[str, bool] | None:
+    """Field name -> required, for a (possibly wrapped) probatio schema; None if unknown."""
+    import probatio as vol  # noqa: PLC0415
+
+    if isinstance(schema, vol.All):
+        for validator in schema.validators:
+            if (found := _schema_fields(validator)) is not None:
+                return found
+        return None
+    if isinstance(schema, vol.Schema):
+        schema = schema.schema
+    if not isinstance(schema, dict):
+        return None
+    fields: dict[str, bool] = {}
+    for marker in schema:
+        key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
+        if key not in TARGET_KEYS:
+            fields[key] = isinstance(marker, vol.Required)
+    return fields
+
+
+def _probe_services(vendors: dict[str, Any]) -> list[dict[str, Any]]:
+    """Call every vendor's async_register_services on a recorder; return what it registers."""
+    recorded: list[dict[str, Any]] = []
+
+    class Services:
+        def async_register(
+            self, domain: str, service: str, func: Any, schema: Any = None, *args: Any, **kw: Any
+        ) -> None:
+            recorded.append(
+                {"domain": domain, "service": service, "fields": _schema_fields(schema)}
+            )
+
+        def has_service(self, *args: Any) -> bool:
+            return False
+
+    class Hass:
+        def __init__(self) -> None:
+            self.services = Services()
+            self.data: dict[str, Any] = {}
+
+    for vendor in vendors.values():
+        try:
+            vendor.async_register_services(Hass())
+        except Exception as err:  # noqa: BLE001 - reported as a note by the caller
+            recorded.append({"vendor": vendor.key, "error": repr(err)})
+    return recorded
 
 
 def check_runtime(root: Path, pkg: Path, en: dict[str, Any], report: Report) -> None:
@@ -1775,8 +1828,9 @@ def check_runtime(root: Path, pkg: Path, en: dict[str, Any], report: Report) -> 
             f"custom_components/{pkg.name}", f"importing the integration failed:\n    {tail}"
         )
         return
-    vendors = json.loads(result.stdout.strip().splitlines()[-1])
-    for vendor in vendors:
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    _check_registered_services(pkg, probe["services"], report)
+    for vendor in probe["vendors"]:
         key = vendor["key"]
         where = f"vendor {key}"
         for problem in vendor["problems"]:
@@ -1796,6 +1850,53 @@ def check_runtime(root: Path, pkg: Path, en: dict[str, Any], report: Report) -> 
             for part in ("data", "data_description"):
                 if _get(en, "options", "step", "init", part, name) is None:
                     report.error(where, f"options.step.init.{part}.{name} is missing")
+
+
+def _yaml_fields(spec: Any) -> dict[str, bool]:
+    """Field name -> required, from one services.yaml entry (sections flattened)."""
+    fields: dict[str, bool] = {}
+    for name, fspec in ((spec or {}).get("fields") or {}).items():
+        if isinstance(fspec, dict) and "fields" in fspec:
+            fields.update(_yaml_fields(fspec))
+        else:
+            fields[name] = bool(isinstance(fspec, dict) and fspec.get("required"))
+    return fields
+
+
+def _check_registered_services(pkg: Path, registered: list[dict[str, Any]], report: Report) -> None:
+    """The services the vendors really register match services.yaml, field by field."""
+    path = pkg / "services.yaml"
+    try:
+        described = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except yaml.YAMLError:
+        return  # reported by check_services
+    described = described if isinstance(described, dict) else {}
+    rel = f"custom_components/{pkg.name}/services.yaml"
+    for entry in registered:
+        if "error" in entry:
+            report.note(f"vendor {entry['vendor']}", f"async_register_services: {entry['error']}")
+            continue
+        name = entry["service"]
+        where = f"service {entry['domain']}.{name}"
+        if entry["domain"] != pkg.name:
+            report.error(where, f"is registered under the domain {entry['domain']!r}")
+        if name not in described:
+            report.error(where, "is registered but not in services.yaml")
+            continue
+        schema_fields = entry["fields"]
+        if schema_fields is None:
+            continue
+        yaml_fields = _yaml_fields(described[name])
+        for field_name in sorted(schema_fields.keys() - yaml_fields.keys()):
+            report.error(where, f"schema field {field_name!r} is not in services.yaml")
+        for field_name in sorted(yaml_fields.keys() - schema_fields.keys()):
+            report.error(f"{rel}: {name}", f"field {field_name!r} is not in the service schema")
+        for field_name in sorted(schema_fields.keys() & yaml_fields.keys()):
+            if schema_fields[field_name] and not yaml_fields[field_name]:
+                report.error(
+                    f"{rel}: {name}.{field_name}",
+                    "is required by the schema; add required: true",
+                )
 
 
 # -- main -------------------------------------------------------------------------------

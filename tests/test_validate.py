@@ -626,13 +626,22 @@ class FakeVendor(Vendor):
     def options_schema(self, options):
         return {vol.Optional("fake_mode"): str}
 
+    def async_register_services(self, hass):
+        hass.services.async_register(
+            "energy_hub",
+            "fake_set_current",
+            None,
+            schema=vol.Schema({vol.Required("amps"): int, vol.Optional("phases"): int}),
+        )
+
 
 VENDOR = FakeVendor()
 """
 
 
 def test_probe_finds_untranslated_vendor_fields(scratch: Path) -> None:
-    """Import the integration and check every vendor form field is labelled and described."""
+    """Import the integration: every vendor form field is labelled and described, and the
+    services a vendor really registers match services.yaml field by field."""
     write(
         scratch, "vendors/fake/__init__.py", FAKE_VENDOR + "\n# async_config_entry_first_refresh\n"
     )
@@ -642,8 +651,25 @@ def test_probe_finds_untranslated_vendor_fields(scratch: Path) -> None:
         + "\nfrom .fake import VENDOR as _FAKE  # noqa: E402\n\nregister(_FAKE)\n",
         encoding="utf-8",
     )
+    write(
+        scratch,
+        "services.yaml",
+        yaml.safe_dump(
+            {
+                "fake_set_current": {
+                    "fields": {
+                        "amps": {"selector": {"number": {"min": 6, "max": 32}}},
+                        "duration": {"selector": {"number": {"min": 1, "max": 60}}},
+                    }
+                }
+            }
+        ),
+    )
     found = problems(scratch, probe=True)
     for message in (
+        "service energy_hub.fake_set_current: schema field 'phases' is not in services.yaml",
+        f"{PKG}/services.yaml: fake_set_current: field 'duration' is not in the service schema",
+        f"{PKG}/services.yaml: fake_set_current.amps: is required by the schema",
         "vendor fake: config.step.user.menu_options.fake is missing",
         "vendor fake: config.step.fake.data.fake_pin is missing",
         "vendor fake: config.step.fake.data_description.host is missing",
