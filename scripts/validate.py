@@ -855,6 +855,12 @@ class CodeScan:
         self._flow_call(node, name, loc, enclosing, flow_kind)
         self._other_call(node, name, loc, enclosing)
         self._service_call(node, name, loc, enclosing)
+        if "EntityDescription" in name or self.platform_of(name) is not None:
+            value = _kwarg(node, "name")
+            if isinstance(value, ast.JoinedStr) or (
+                isinstance(value, ast.Constant) and isinstance(value.value, str)
+            ):
+                self.hardcoded_names.append(f"{loc}: {name}(name={ast.unparse(value)})")
         if (translation_key := _kwarg(node, "translation_key")) is not None:
             self._translation_key_call(node, name, loc, translation_key)
 
@@ -924,9 +930,6 @@ class CodeScan:
         if platform is not None or "EntityDescription" in name:
             if (key := self._key(translation_key, loc)) is not None:
                 self.entities.append((platform, key))
-            value = _kwarg(node, "name")
-            if isinstance(value, (ast.Constant, ast.JoinedStr)):
-                self.hardcoded_names.append(f"{loc}: {name}(name={ast.unparse(value)})")
         elif "Selector" in name:
             if (key := self._key(translation_key, loc)) is not None:
                 self.selectors.append(key)

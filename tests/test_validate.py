@@ -226,6 +226,7 @@ from homeassistant.components.sensor import SensorEntity, SensorEntityDescriptio
 from homeassistant.exceptions import HomeAssistantError
 
 ENERGY = SensorEntityDescription(key="energy", translation_key="grid_energy")
+MAIN = SensorEntityDescription(key="main", translation_key="grid_energy", name=None)
 
 
 class FakeSensor(SensorEntity):
@@ -249,6 +250,7 @@ def test_entity_translation_keys_and_untranslated_raise(scratch: Path) -> None:
     edit_all_languages(scratch, change)
     found = problems(scratch)
     assert not any("entity translation_key" in p for p in found)
+    assert not any("hard-coded" in p for p in found)  # name=None is the device's name
 
 
 def test_hard_coded_name_and_icon(scratch: Path) -> None:
@@ -258,9 +260,11 @@ def test_hard_coded_name_and_icon(scratch: Path) -> None:
         "from homeassistant.components.sensor import SensorEntity\n\n"
         "class FakeSensor(SensorEntity):\n"
         '    _attr_name = "Grid power"\n'
-        '    _attr_icon = "mdi:flash"\n',
+        '    _attr_icon = "mdi:flash"\n\n'
+        'POWER = SensorEntityDescription(key="p", name="Power")\n',
     )
-    found = assert_problem(scratch, "hard-coded entity name")
+    found = assert_problem(scratch, "_attr_name = 'Grid power'", "hard-coded entity name")
+    assert any("SensorEntityDescription(name='Power')" in p for p in found)
     assert any("icon set in code" in p for p in found)
 
 
