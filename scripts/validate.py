@@ -443,6 +443,13 @@ def check_manifest(pkg: Path, scan: CodeScan, report: Report) -> dict[str, Any]:
         report.error(where, "config_flow is true but config_flow.py is missing")
     if has_flow_module and manifest.get("config_flow") is not True:
         report.error(where, "config_flow.py exists but config_flow is not true")
+    init = pkg / "__init__.py"
+    if _mentions([init], r"def (async_)?setup\(") and not _mentions([init], r"CONFIG_SCHEMA\b"):
+        report.error(
+            f"custom_components/{pkg.name}/__init__.py",
+            "defines async_setup but no CONFIG_SCHEMA "
+            "(e.g. cv.config_entry_only_config_schema(DOMAIN))",
+        )
     declared = set(manifest.get("dependencies") or ()) | set(
         manifest.get("after_dependencies") or ()
     )
@@ -1449,9 +1456,7 @@ def check_icons(pkg: Path, en: dict[str, Any], report: Report, scan: CodeScan | 
     """icons.json: shape, mdi: icons, state icons differ from the default, keys exist."""
     rel = f"custom_components/{pkg.name}/icons.json"
     path = pkg / "icons.json"
-    if not path.is_file():
-        return {}
-    icons = _load_json(path, rel, report)
+    icons = _load_json(path, rel, report) if path.is_file() else {}
     if not isinstance(icons, dict):
         if icons is not None:
             report.error(rel, "must be a JSON object")
@@ -1487,6 +1492,17 @@ def check_icons(pkg: Path, en: dict[str, Any], report: Report, scan: CodeScan | 
         _check_icon(spec["service"], f"{here}.service", report)
         for section, icon in _check_mapping(spec.get("sections", {}), here, report).items():
             _check_icon(icon, f"{here}.sections.{section}", report)
+    for platform, keys in (_get(en, "entity") or {}).items():
+        for tk, spec in (keys or {}).items():
+            if (
+                isinstance(spec, dict)
+                and spec.get("state")
+                and not _get(icons, "entity", platform, tk)
+            ):
+                report.error(
+                    f"{rel}: entity.{platform}.{tk}",
+                    "is missing: an entity with translated states needs an icon",
+                )
     for flow in ("config", "options"):
         for step, spec in _check_mapping(_get(icons, flow, "step") or {}, rel, report).items():
             for section, icon in _check_mapping(

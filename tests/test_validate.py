@@ -377,6 +377,29 @@ def test_bad_icons(scratch: Path, icons: dict[str, Any], message: str) -> None:
     assert_problem(scratch, "icons.json", message)
 
 
+def test_entity_with_states_needs_an_icon(scratch: Path) -> None:
+    def change(data: Any) -> None:
+        data["entity"] = {"sensor": {"car_state": {"name": "Car", "state": {"idle": "Idle"}}}}
+
+    edit_all_languages(scratch, change)
+    assert_problem(scratch, "entity.sensor.car_state", "translated states needs an icon")
+    write(
+        scratch,
+        "icons.json",
+        json.dumps({"entity": {"sensor": {"car_state": {"default": "mdi:car"}}}}),
+    )
+    assert problems(scratch) == []
+
+
+def test_async_setup_needs_config_schema(scratch: Path) -> None:
+    init = scratch / PKG / "__init__.py"
+    init.write_text(
+        init.read_text(encoding="utf-8").replace("CONFIG_SCHEMA = ", "_SCHEMA = "),
+        encoding="utf-8",
+    )
+    assert_problem(scratch, "__init__.py", "defines async_setup but no CONFIG_SCHEMA")
+
+
 # -- services --------------------------------------------------------------------------------
 
 SERVICE_CODE = """
