@@ -1799,8 +1799,7 @@ def _schema_fields(schema: Any) -> dict[str, bool] | None:
     fields: dict[str, bool] = {}
     for marker in schema:
         key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
-        if key not in TARGET_KEYS:
-            fields[key] = isinstance(marker, vol.Required)
+        fields[key] = isinstance(marker, vol.Required)
     return fields
 
 
@@ -1906,6 +1905,9 @@ def _check_registered_services(pkg: Path, registered: list[dict[str, Any]], repo
         if schema_fields is None:
             continue
         yaml_fields = _yaml_fields(described[name])
+        if isinstance(described[name], dict) and "target" in described[name]:
+            # entity_id/device_id/... come from the target selector, not from fields
+            schema_fields = {k: v for k, v in schema_fields.items() if k not in TARGET_KEYS}
         for field_name in sorted(schema_fields.keys() - yaml_fields.keys()):
             report.error(where, f"schema field {field_name!r} is not in services.yaml")
         for field_name in sorted(yaml_fields.keys() - schema_fields.keys()):

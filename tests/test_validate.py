@@ -660,6 +660,9 @@ class FakeVendor(Vendor):
             None,
             schema=vol.Schema({vol.Required("amps"): int, vol.Optional("phases"): int}),
         )
+        hass.services.async_register(
+            "energy_hub", "fake_refresh", None, schema=vol.Schema({vol.Required("entity_id"): list})
+        )
 
 
 VENDOR = FakeVendor()
@@ -688,7 +691,9 @@ def test_probe_finds_untranslated_vendor_fields(scratch: Path) -> None:
                         "amps": {"selector": {"number": {"min": 6, "max": 32}}},
                         "duration": {"selector": {"number": {"min": 1, "max": 60}}},
                     }
-                }
+                },
+                # entity_id comes from the target: not a field mismatch
+                "fake_refresh": {"target": {"entity": {"integration": "energy_hub"}}},
             }
         ),
     )
@@ -704,6 +709,7 @@ def test_probe_finds_untranslated_vendor_fields(scratch: Path) -> None:
         "vendor fake: options.step.init.data_description.fake_mode is missing",
     ):
         assert any(p.startswith(message) for p in found), "\n".join(found)
+    assert not any("fake_refresh" in p and "schema" in p for p in found), found
     # host and password are shared labels of the reconfigure/reauth steps
     assert "vendor fake: config.step.reconfigure.data.host is missing" not in found
     assert "vendor fake: config.step.reauth_confirm.data.password is missing" not in found
