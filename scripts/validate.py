@@ -1775,8 +1775,69 @@ def _probe_main(root: Path, domain: str) -> int:
                 info[name] = []
                 info["problems"].append(f"{name} schema could not be built: {err!r}")
         out.append(info)
-    print(json.dumps({"vendors": out, "services": _probe_services(vendors_mod.VENDORS)}))
+    print(
+        json.dumps(
+            {
+                "vendors": out,
+                "services": _probe_services(vendors_mod.VENDORS),
+                "descriptions": _probe_descriptions(f"custom_components.{domain}"),
+            }
+        )
+    )
     return 0
+
+
+def _probe_descriptions(package: str) -> list[dict[str, Any]]:
+    """Entity descriptions held at module level (also in lists, tuples and dicts)."""
+    import importlib  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+
+    found: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    platforms = _platform_names()
+
+    # Home Assistant builds descriptions through a frozen-dataclass compatibility layer,
+    # so isinstance() does not work: the class names in the MRO do.
+    def is_description(value: Any) -> bool:
+        return any(cls.__name__ == "EntityDescription" for cls in type(value).__mro__)
+
+    def platform_of(obj: Any) -> str | None:
+        for cls in type(obj).__mro__:
+            if cls.__name__ in platforms:
+                return platforms[cls.__name__]
+        return None
+
+    def visit(value: Any, module: str, depth: int = 0) -> None:
+        if is_description(value):
+            if id(value) in seen:
+                return
+            seen.add(id(value))
+            name = value.name if isinstance(value.name, str) else None
+            found.append(
+                {
+                    "module": module,
+                    "key": value.key,
+                    "platform": platform_of(value),
+                    "translation_key": value.translation_key,
+                    "name": name,
+                }
+            )
+        elif depth < 3 and isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                visit(item, module, depth + 1)
+        elif depth < 3 and isinstance(value, dict):
+            for item in value.values():
+                visit(item, module, depth + 1)
+
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+        try:
+            module = importlib.import_module(info.name)
+        except Exception:  # noqa: BLE001, S112 - import problems are reported elsewhere
+            continue
+        for value in vars(module).values():
+            visit(value, info.name)
+    return found
 
 
 #: Service-call keys that come from the target selector, not from fields.
@@ -1848,6 +1909,7 @@ def check_runtime(root: Path, pkg: Path, en: dict[str, Any], report: Report) -> 
         return
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     _check_registered_services(pkg, probe["services"], report)
+    _check_descriptions(probe["descriptions"], en, report)
     for vendor in probe["vendors"]:
         key = vendor["key"]
         where = f"vendor {key}"
@@ -1868,6 +1930,21 @@ def check_runtime(root: Path, pkg: Path, en: dict[str, Any], report: Report) -> 
             for part in ("data", "data_description"):
                 if _get(en, "options", "step", "init", part, name) is None:
                     report.error(where, f"options.step.init.{part}.{name} is missing")
+
+
+def _check_descriptions(
+    descriptions: list[dict[str, Any]], en: dict[str, Any], report: Report
+) -> None:
+    """Entity descriptions found at run time: translation key present, no hard-coded name."""
+    for item in descriptions:
+        where = f"{item['module']}: entity description {item['key']!r}"
+        if item["name"] is not None:
+            report.error(where, f"hard-coded name {item['name']!r}; use translation_key")
+        tk = item["translation_key"]
+        if tk is None or item["platform"] is None:
+            continue
+        if _get(en, "entity", item["platform"], tk) is None:
+            report.error(where, f"translation_key {tk!r} is not in entity.{item['platform']}")
 
 
 def _yaml_fields(spec: Any) -> dict[str, bool]:

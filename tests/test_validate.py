@@ -626,6 +626,7 @@ def test_brand_images_are_the_right_size() -> None:
 # -- import probe ----------------------------------------------------------------------------
 
 FAKE_VENDOR = """
+from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.const import Platform
 import probatio as vol
 
@@ -666,6 +667,16 @@ class FakeVendor(Vendor):
 
 
 VENDOR = FakeVendor()
+
+
+def _description(key, translation_key, **kwargs):
+    return SensorEntityDescription(key=key, translation_key=translation_key, **kwargs)
+
+
+DESCRIPTIONS = (
+    _description("a", "fake_missing"),
+    _description("b", None, name="Hard-coded"),
+)
 """
 
 
@@ -702,6 +713,12 @@ def test_probe_finds_untranslated_vendor_fields(scratch: Path) -> None:
         "service energy_hub.fake_set_current: schema field 'phases' is not in services.yaml",
         f"{PKG}/services.yaml: fake_set_current: field 'duration' is not in the service schema",
         f"{PKG}/services.yaml: fake_set_current.amps: is required by the schema",
+        # descriptions built at run time, found by the probe
+        (
+            "custom_components.energy_hub.vendors.fake: entity description 'a': "
+            "translation_key 'fake_missing' is not in entity.sensor"
+        ),
+        "custom_components.energy_hub.vendors.fake: entity description 'b': hard-coded name",
         "vendor fake: config.step.user.menu_options.fake is missing",
         "vendor fake: config.step.fake.data.fake_pin is missing",
         "vendor fake: config.step.fake.data_description.host is missing",
