@@ -83,6 +83,30 @@ def edit_all_languages(root: Path, change: Callable[[Any], None]) -> None:
     edit_json(root / PKG / "translations" / "de.json", change)
 
 
+def merge_json(root: Path, relative: str, addition: dict[str, Any]) -> None:
+    """Deep-merge ``addition`` into a JSON file of the scratch copy (keeping the vendors')."""
+    path = root / PKG / relative
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def deep(into: dict[str, Any], new: dict[str, Any]) -> None:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                deep(into[key], value)
+            else:
+                into[key] = value
+
+    deep(data, addition)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def merge_services_yaml(root: Path, addition: dict[str, Any]) -> None:
+    """Add service definitions to the scratch copy's services.yaml."""
+    path = root / PKG / "services.yaml"
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+    data.update(addition)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
 def write(root: Path, relative: str, text: str) -> Path:
     path = root / PKG / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +269,9 @@ def test_entity_translation_keys_and_untranslated_raise(scratch: Path) -> None:
     assert any("HomeAssistantError" in p and "without translation_key" in p for p in found)
 
     def change(data: Any) -> None:
-        data["entity"] = {"sensor": {"grid_energy": {"name": "Grid"}, "battery_level": {}}}
+        data.setdefault("entity", {}).setdefault("sensor", {}).update(
+            {"grid_energy": {"name": "Grid"}, "battery_level": {}}
+        )
 
     edit_all_languages(scratch, change)
     found = problems(scratch)
@@ -379,15 +405,14 @@ def test_bad_icons(scratch: Path, icons: dict[str, Any], message: str) -> None:
 
 def test_entity_with_states_needs_an_icon(scratch: Path) -> None:
     def change(data: Any) -> None:
-        data["entity"] = {"sensor": {"car_state": {"name": "Car", "state": {"idle": "Idle"}}}}
+        data.setdefault("entity", {}).setdefault("sensor", {})["car_state"] = {
+            "name": "Car",
+            "state": {"idle": "Idle"},
+        }
 
     edit_all_languages(scratch, change)
     assert_problem(scratch, "entity.sensor.car_state", "translated states needs an icon")
-    write(
-        scratch,
-        "icons.json",
-        json.dumps({"entity": {"sensor": {"car_state": {"default": "mdi:car"}}}}),
-    )
+    merge_json(scratch, "icons.json", {"entity": {"sensor": {"car_state": {"default": "mdi:car"}}}})
     assert problems(scratch) == []
 
 
@@ -438,10 +463,12 @@ SERVICE_STRINGS = {
 def _add_service(root: Path, services_yaml: Any = None, strings: Any = None) -> None:
     write(root, "fake.py", SERVICE_CODE)
     if services_yaml is not None:
-        write(root, "services.yaml", yaml.safe_dump(services_yaml))
+        merge_services_yaml(root, services_yaml)
+    else:
+        (root / PKG / "services.yaml").unlink(missing_ok=True)
     if strings is not None:
-        edit_all_languages(root, lambda d: d.update({"services": strings}))
-    write(root, "icons.json", json.dumps({"services": {"set_current": {"service": "mdi:flash"}}}))
+        edit_all_languages(root, lambda d: d.setdefault("services", {}).update(strings))
+    merge_json(root, "icons.json", {"services": {"set_current": {"service": "mdi:flash"}}})
 
 
 def test_service_complete_passes(scratch: Path) -> None:
@@ -746,7 +773,7 @@ def test_probe_reports_import_errors(scratch: Path) -> None:
 
 def test_accepts_a_platinum_core_integrations_icons_and_services() -> None:
     """No false alarms on a platinum core integration's icons.json and services.yaml."""
-    import homeassistant  # noqa: PLC0415
+    import homeassistant
 
     peblar = Path(homeassistant.__file__).parent / "components" / "peblar"
     english = json.loads((peblar / "translations" / "en.json").read_text(encoding="utf-8"))
