@@ -22,3 +22,6 @@ def get_vendor(key: str) -> Vendor:
 
 
 __all__ = ["VENDORS", "DeviceIdentity", "FlowError", "Vendor", "get_vendor", "register"]
+from .goe import VENDOR as _GOE  # noqa: E402
+
+register(_GOE)
