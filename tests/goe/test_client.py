@@ -24,20 +24,12 @@ from custom_components.energy_hub.api.goe import (
 )
 from simulators.goe import DEFAULT_TOKEN, GoeSimulator
 
-from ..conftest import StartSimulator
-
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """A plain aiohttp session."""
     async with aiohttp.ClientSession() as sess:
         yield sess
-
-
-@pytest.fixture
-async def sim(start_simulator: StartSimulator) -> GoeSimulator:
-    """A charger with its cloud front."""
-    return await start_simulator(GoeSimulator())
 
 
 def _cloud(session: aiohttp.ClientSession, sim: GoeSimulator, **kwargs: object) -> GoeClient:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 import json
 import logging
 import re
-import time
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -74,26 +73,32 @@ class GoeRejectedError(EnergyHubRequestError):
 
 
 class RateLimiter:
-    """Space requests at least ``interval`` seconds apart (FIFO, one at a time)."""
+    """Space requests at least ``interval`` seconds apart (FIFO, one at a time).
 
-    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    Time is the event loop's clock, the same one ``asyncio.sleep`` waits on.
+    """
+
+    def __init__(self, interval: float, *, clock: Callable[[], float] | None = None) -> None:
         """Nothing was sent yet."""
-        self._interval = interval
+        self.interval = interval
         self._clock = clock
         self._lock = asyncio.Lock()
         self._last: float | None = None
+
+    def _now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
 
     async def __aenter__(self) -> None:
         """Wait for the lock and for the interval since the last request to pass."""
         await self._lock.acquire()
         if self._last is not None:
-            wait = self._last + self._interval - self._clock()
+            wait = self._last + self.interval - self._now()
             if wait > 0:
-                await asyncio.sleep(min(wait, self._interval))
+                await asyncio.sleep(min(wait, self.interval))
 
     async def __aexit__(self, *exc: object) -> None:
         """Remember when the request ended and let the next one in."""
-        self._last = self._clock()
+        self._last = self._now()
         self._lock.release()
 
 

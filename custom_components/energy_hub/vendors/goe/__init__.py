@@ -21,7 +21,13 @@ from ...api import (
     EnergyHubConnectionError,
     EnergyHubUnavailableError,
 )
-from ...api.goe import CLOUD_URL_TEMPLATE, REASON_OFFLINE, GoeClient, normalize_serial
+from ...api.goe import (
+    CLOUD_URL_TEMPLATE,
+    MIN_REQUEST_INTERVAL,
+    REASON_OFFLINE,
+    GoeClient,
+    normalize_serial,
+)
 from ...coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
 from ...helpers import device_identifier
 from ..base import DeviceIdentity, FlowError, StepHandler, Vendor
@@ -86,6 +92,8 @@ class GoeVendor(Vendor):
     def __init__(self) -> None:
         """The cloud URL template is ours to change (tests point it at the simulator)."""
         self.cloud_url_template = CLOUD_URL_TEMPLATE
+        #: Seconds between two requests to one charger (it cannot deliver faster).
+        self.min_request_interval = MIN_REQUEST_INTERVAL
 
     # -- config flow -------------------------------------------------------------------
 
@@ -136,14 +144,17 @@ class GoeVendor(Vendor):
     ) -> GoeClient:
         session = async_get_clientsession(hass)
         if data.get(CONF_MODE) == MODE_LOCAL:
-            return GoeClient.local(session, str(data[CONF_HOST]))
-        return GoeClient.cloud(
-            session,
-            str(data[CONF_SERIAL]),
-            str(data[CONF_API_TOKEN]),
-            url_template=self.cloud_url_template,
-            age=age,
-        )
+            client = GoeClient.local(session, str(data[CONF_HOST]))
+        else:
+            client = GoeClient.cloud(
+                session,
+                str(data[CONF_SERIAL]),
+                str(data[CONF_API_TOKEN]),
+                url_template=self.cloud_url_template,
+                age=age,
+            )
+        client.limiter.interval = self.min_request_interval
+        return client
 
     async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
         """Read the charger's identity through the chosen API."""
