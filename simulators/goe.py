@@ -185,7 +185,7 @@ class GoeSimulator(Simulator):
             allowed, model = False, 4
         elif limit_reached:
             allowed, model = False, 6
-        elif st["acs"] == 1 and st["frc"] != 2:
+        elif st.get("acs") == 1 and st["frc"] != 2:
             allowed, model = False, 2
         elif st["frc"] == 2:
             allowed, model = True, 3
@@ -195,7 +195,7 @@ class GoeSimulator(Simulator):
         st["modelStatus"] = model
         if connected:
             st["car"] = 2 if allowed else (4 if limit_reached else 3)
-        current = min(int(st["amp"]), int(st["ama"])) if allowed and connected else 0
+        current = min(int(st.get("amp", 16)), int(st["ama"])) if allowed and connected else 0
         st["acu"] = current if allowed else 0
         phases = self._phases()
         st["pnp"] = phases if current else 0

@@ -156,9 +156,19 @@ async def test_charger_without_psm(
 ) -> None:
     """No phase-mode select where the charger does not report ``psm``."""
     sim = await start_simulator(GoeSimulator(with_psm=False))
-    await setup_entry(hass, local_data(sim))
+    for key in ("amp", "dwo", "acs", "var"):
+        del sim.state[key]
+    entry = await setup_entry(hass, local_data(sim))
     assert hass.states.get(f"select.{PREFIX}_phase_mode") is None
     assert hass.states.get(f"select.{PREFIX}_charging_control") is not None
+    assert hass.states.get(f"number.{PREFIX}_charging_current") is None
+    assert hass.states.get(f"number.{PREFIX}_session_energy_limit") is None
+    assert hass.states.get(f"switch.{PREFIX}_access_control") is None
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, "goe_012345"), entry.entry_id
+    )
+    assert device is not None
+    assert device.model == "go-eCharger_V4"
 
 
 async def test_writes_reach_the_charger(
