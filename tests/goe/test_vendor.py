@@ -118,6 +118,16 @@ async def test_cloud_entities_and_one_filtered_poll(
     assert float(_state(hass, "sensor.total_energy")) == pytest.approx(1245.6, rel=0.001)
     assert len(_polls(cloud)) == 2
 
+    # a firmware update shows on the device page
+    cloud.state["fwv"] = "60.1"
+    await advance(hass, freezer, 30)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, "goe_012345"), entry.entry_id
+    )
+    assert device is not None
+    assert device.sw_version == "60.1"
+    assert _state(hass, "sensor.firmware") == "60.1"
+
 
 async def test_enabled_entity_adds_its_key(
     hass: HomeAssistant, cloud: GoeSimulator, freezer: FrozenDateTimeFactory

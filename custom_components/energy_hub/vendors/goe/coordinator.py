@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
 from ...api import (
@@ -20,6 +21,7 @@ from ...api import (
 from ...api.goe import GoeClient, GoeRejectedError
 from ...const import DOMAIN
 from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from ...helpers import device_identifier
 from .const import REFRESH_AFTER_WRITE
 
 
@@ -68,7 +70,20 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
         return _untrack
 
     async def _async_fetch(self) -> dict[str, Any]:
-        return await self.client.status(self.wanted_keys)
+        data = await self.client.status(self.wanted_keys)
+        self._update_firmware(data.get("fwv"))
+        return data
+
+    def _update_firmware(self, firmware: Any) -> None:
+        """Show a firmware update on the device page."""
+        if firmware is None:
+            return
+        dev_reg = dr.async_get(self.hass)
+        device = dev_reg.async_get_device_by_identifier(
+            device_identifier("goe", self.serial), self.config_entry.entry_id
+        )
+        if device is not None and device.sw_version != str(firmware):
+            dev_reg.async_update_device(device.id, sw_version=str(firmware))
 
     # -- writes ----------------------------------------------------------------------------
 
