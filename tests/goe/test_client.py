@@ -111,6 +111,13 @@ async def test_cloud_status_errors(session: aiohttp.ClientSession, sim: GoeSimul
     assert (await client.status(["car"]))["car"] == 1
     sim.data_age = 1
 
+    sim.faults.close_connection = True
+    with pytest.raises(EnergyHubConnectionError) as cerr:
+        await client.status(["car"])
+    assert "go-e cloud" in str(cerr.value)
+    assert sim.host not in str(cerr.value)
+    sim.faults.reset()
+
     sim.faults.status = 502
     with pytest.raises(EnergyHubResponseError):
         await client.status(["car"])

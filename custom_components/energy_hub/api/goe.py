@@ -25,6 +25,7 @@ import aiohttp
 
 from .errors import (
     EnergyHubAuthError,
+    EnergyHubConnectionError,
     EnergyHubRequestError,
     EnergyHubResponseError,
     EnergyHubUnavailableError,
@@ -155,7 +156,14 @@ class GoeClient(HttpClient):
     async def _get(self, path: str, query: str) -> HttpResponse:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         async with self.limiter:
-            return await self.request("GET", path, query_string=query, headers=headers)
+            try:
+                return await self.request("GET", path, query_string=query, headers=headers)
+            except EnergyHubConnectionError as err:
+                if not self.is_cloud:
+                    raise
+                # the cloud host name holds the serial: keep it out of messages and logs
+                cause = type(err.__cause__).__name__ if err.__cause__ else "error"
+                raise EnergyHubConnectionError(f"Cannot reach the go-e cloud ({cause})") from err
 
     def _check_cloud(self, resp: HttpResponse, what: str) -> None:
         if resp.status == 401:
