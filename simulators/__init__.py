@@ -11,7 +11,7 @@ import importlib
 from .base import Faults, RequestRecord, Simulator, TokenStore, bearer_token, free_port
 
 #: Simulator modules, one per vendor (``simulators/<name>.py``).
-VENDORS: tuple[str, ...] = ("egauge", "ekm", "ems")
+VENDORS: tuple[str, ...] = ("egauge", "ekm", "ems", "goe")
 
 
 def load(name: str) -> type[Simulator]:

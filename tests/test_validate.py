@@ -405,14 +405,16 @@ def test_bad_icons(scratch: Path, icons: dict[str, Any], message: str) -> None:
 
 def test_entity_with_states_needs_an_icon(scratch: Path) -> None:
     def change(data: Any) -> None:
-        data.setdefault("entity", {}).setdefault("sensor", {})["car_state"] = {
+        data.setdefault("entity", {}).setdefault("sensor", {})["zz_fake_state"] = {
             "name": "Car",
             "state": {"idle": "Idle"},
         }
 
     edit_all_languages(scratch, change)
-    assert_problem(scratch, "entity.sensor.car_state", "translated states needs an icon")
-    merge_json(scratch, "icons.json", {"entity": {"sensor": {"car_state": {"default": "mdi:car"}}}})
+    assert_problem(scratch, "entity.sensor.zz_fake_state", "translated states needs an icon")
+    merge_json(
+        scratch, "icons.json", {"entity": {"sensor": {"zz_fake_state": {"default": "mdi:car"}}}}
+    )
     assert problems(scratch) == []
 
 

@@ -249,11 +249,10 @@ class EnergyHubOptionsFlow(OptionsFlowWithReload):
             new_options = {**self.config_entry.options, **user_input}
             new_options[CONF_SCAN_INTERVAL] = int(new_options[CONF_SCAN_INTERVAL])
             return self.async_create_entry(data=new_options)
-        options = self.config_entry.options
         schema: dict[vol.Marker, Any] = {
             vol.Required(
                 CONF_SCAN_INTERVAL,
-                default=int(options.get(CONF_SCAN_INTERVAL, vendor.default_scan_interval)),
+                default=int(vendor.scan_interval(self.config_entry).total_seconds()),
             ): selector.NumberSelector(
                 selector.NumberSelectorConfig(
                     min=vendor.min_scan_interval,
@@ -263,6 +262,6 @@ class EnergyHubOptionsFlow(OptionsFlowWithReload):
                     unit_of_measurement="s",
                 )
             ),
-            **vendor.options_schema(options),
+            **vendor.entry_options_schema(self.config_entry),
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))

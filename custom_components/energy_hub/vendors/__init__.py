@@ -27,6 +27,7 @@ __all__ = ["VENDORS", "DeviceIdentity", "FlowError", "Vendor", "get_vendor", "re
 from .egauge import VENDOR as _EGAUGE  # noqa: E402
 from .ekm import VENDOR as _EKM  # noqa: E402
 from .ems import VENDOR as _EMS  # noqa: E402
+from .goe import VENDOR as _GOE  # noqa: E402
 
-for _vendor in (_EGAUGE, _EKM, _EMS):
+for _vendor in (_EGAUGE, _EKM, _EMS, _GOE):
     register(_vendor)

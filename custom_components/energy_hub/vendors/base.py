@@ -125,6 +125,10 @@ class Vendor(ABC):
         """Vendor-specific options besides the poll interval (schema dict)."""
         return {}
 
+    def entry_options_schema(self, entry: EnergyHubConfigEntry) -> dict[vol.Marker, Any]:
+        """Vendor options of one entry (default: ``options_schema`` of its options)."""
+        return self.options_schema(entry.options)
+
     # -- runtime -----------------------------------------------------------------------
 
     def scan_interval(self, entry: EnergyHubConfigEntry) -> timedelta:

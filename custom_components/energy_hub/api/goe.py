@@ -1,0 +1,247 @@
+"""Client of the go-eCharger HTTP API v2: the go-e cloud and the charger's local API.
+
+No Home Assistant imports. Both modes share the same keys:
+
+* cloud: ``https://<serial>.api.v3.go-e.io/api/status`` and ``/api/set``; the token travels in
+  the ``Authorization: Bearer`` header only (never in the URL, so it cannot reach a log);
+* local: ``http://<host>/api/status`` and ``/api/set``, no token.
+
+A status read is ONE request with ``filter=`` listing the keys wanted (and ``age=`` for the
+cloud). A set is one request with every value JSON-encoded (strings quoted, numbers bare,
+``null`` for none) and URL-encoded. At most one request per second reaches a charger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+import json
+import logging
+import re
+from typing import Any, Final
+from urllib.parse import quote
+
+import aiohttp
+
+from .errors import (
+    EnergyHubAuthError,
+    EnergyHubConnectionError,
+    EnergyHubRequestError,
+    EnergyHubResponseError,
+    EnergyHubUnavailableError,
+)
+from .http import HttpClient, HttpResponse, expect_dict
+
+_LOGGER = logging.getLogger(__name__)
+
+#: The cloud front of one charger; ``{serial}`` is its 6-digit serial number.
+CLOUD_URL_TEMPLATE: Final = "https://{serial}.api.v3.go-e.io"
+#: The charger's logic runs once a second: asking faster gains nothing.
+MIN_REQUEST_INTERVAL: Final = 1.0
+#: The cloud's default maximum age of a status (seconds).
+DEFAULT_CLOUD_AGE: Final = 30
+
+#: Reasons of EnergyHubUnavailableError (translation keys ``unavailable_<reason>``).
+REASON_OFFLINE: Final = "goe_offline"
+REASON_NO_DATA: Final = "goe_no_data"
+
+_SERIAL_RE = re.compile(r"^\d{6}$")
+
+
+def normalize_serial(value: str) -> str | None:
+    """The 6-digit serial (leading zeros kept) from user input, or None when invalid."""
+    serial = value.strip().replace(" ", "")
+    return serial if _SERIAL_RE.match(serial) else None
+
+
+def encode_value(value: Any) -> str:
+    """A value as ``/api/set`` wants it: JSON (strings quoted), then URL-encoded."""
+    return quote(json.dumps(value, separators=(",", ":"), ensure_ascii=False), safe="")
+
+
+def encode_set_query(values: Mapping[str, Any]) -> str:
+    """The query string of an ``/api/set`` request."""
+    return "&".join(f"{quote(key, safe='')}={encode_value(v)}" for key, v in values.items())
+
+
+class GoeRejectedError(EnergyHubRequestError):
+    """The charger (or the cloud) rejected some keys of a set; ``keys`` names them."""
+
+    def __init__(self, message: str, *, keys: tuple[str, ...], status: int, detail: str) -> None:
+        """Keep the rejected keys besides status and the device's text."""
+        super().__init__(message, status=status, detail=detail)
+        self.keys = keys
+
+
+class RateLimiter:
+    """Space requests at least ``interval`` seconds apart (FIFO, one at a time).
+
+    Time is the event loop's clock, the same one ``asyncio.sleep`` waits on.
+    """
+
+    def __init__(self, interval: float, *, clock: Callable[[], float] | None = None) -> None:
+        """Nothing was sent yet."""
+        self.interval = interval
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._last: float | None = None
+
+    def _now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    async def __aenter__(self) -> None:
+        """Wait for the lock and for the interval since the last request to pass."""
+        await self._lock.acquire()
+        if self._last is not None:
+            wait = self._last + self.interval - self._now()
+            if wait > 0:
+                await asyncio.sleep(min(wait, self.interval))
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Remember when the request ended and let the next one in."""
+        self._last = self._now()
+        self._lock.release()
+
+
+class GoeClient(HttpClient):
+    """One go-eCharger, through the cloud (with a token) or its local API (without)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        token: str | None = None,
+        age: int | None = None,
+        timeout: float = 10.0,
+        min_interval: float = MIN_REQUEST_INTERVAL,
+    ) -> None:
+        """``token`` set means the cloud API; ``age`` only applies to the cloud."""
+        super().__init__(session, base_url, timeout=timeout)
+        self._token = token
+        self.age = age
+        self.limiter = RateLimiter(min_interval)
+
+    @classmethod
+    def cloud(
+        cls,
+        session: aiohttp.ClientSession,
+        serial: str,
+        token: str,
+        *,
+        url_template: str = CLOUD_URL_TEMPLATE,
+        age: int | None = None,
+    ) -> GoeClient:
+        """A client of the go-e cloud for the charger with this serial."""
+        return cls(session, url_template.format(serial=serial), token=token, age=age)
+
+    @classmethod
+    def local(cls, session: aiohttp.ClientSession, host: str) -> GoeClient:
+        """A client of the charger's local API (``host`` with or without ``http://``)."""
+        host = host.strip().rstrip("/")
+        if "://" not in host:
+            host = f"http://{host}"
+        return cls(session, host)
+
+    @property
+    def is_cloud(self) -> bool:
+        """True for the cloud API."""
+        return self._token is not None
+
+    def __repr__(self) -> str:
+        """Never show the token."""
+        mode = "cloud" if self.is_cloud else "local"
+        return f"<GoeClient {mode} {self.base_url.host}>"
+
+    async def _get(self, path: str, query: str) -> HttpResponse:
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
+        async with self.limiter:
+            try:
+                return await self.request("GET", path, query_string=query, headers=headers)
+            except EnergyHubConnectionError as err:
+                if not self.is_cloud:
+                    raise
+                # the cloud host name holds the serial: keep it out of messages and logs
+                cause = type(err.__cause__).__name__ if err.__cause__ else "error"
+                raise EnergyHubConnectionError(f"Cannot reach the go-e cloud ({cause})") from err
+
+    def _check_cloud(self, resp: HttpResponse, what: str) -> None:
+        if resp.status == 401:
+            raise EnergyHubAuthError(f"The go-e cloud refused the token ({what})")
+        if resp.status == 403:
+            raise EnergyHubUnavailableError(
+                f"{what}: the charger is offline or its cloud API is disabled (HTTP 403)",
+                reason=REASON_OFFLINE,
+            )
+        if resp.status == 404:
+            raise EnergyHubUnavailableError(
+                f"{what}: the charger sent no recent data to the cloud (HTTP 404)",
+                reason=REASON_NO_DATA,
+            )
+
+    async def status(self, keys: Iterable[str] | None = None) -> dict[str, Any]:
+        """Read the status object: ONE request, only ``keys`` (all keys when None)."""
+        params: list[str] = []
+        if keys is not None:
+            params.append("filter=" + quote(",".join(sorted(set(keys))), safe=","))
+        if self.is_cloud and self.age is not None:
+            params.append(f"age={int(self.age)}")
+        resp = await self._get("/api/status", "&".join(params))
+        if self.is_cloud:
+            self._check_cloud(resp, "status")
+        # CORE/PRO chargers answer 400 but still send the keys they know
+        if resp.status not in (200, 400) or (resp.status == 400 and self.is_cloud):
+            raise EnergyHubResponseError(f"status: HTTP {resp.status}", status=resp.status)
+        data = expect_dict(resp.json(), "the status")
+        if resp.status == 400 and not data:
+            raise EnergyHubResponseError("status: HTTP 400", status=400)
+        return data
+
+    async def set(self, values: Mapping[str, Any]) -> None:
+        """Write ``values`` in one request; EnergyHubRequestError names the rejected keys."""
+        if not values:
+            return
+        resp = await self._get("/api/set", encode_set_query(values))
+        if self.is_cloud:
+            self._check_cloud(resp, "set")
+            if resp.status == 422:
+                raise _rejected(values.keys(), _cloud_failures(resp), status=422)
+            if resp.status not in (200, 202):
+                raise EnergyHubResponseError(f"set: HTTP {resp.status}", status=resp.status)
+            failed = _cloud_failures(resp)
+            if failed:
+                raise _rejected(failed.keys(), failed, status=resp.status)
+            return
+        if resp.status not in (200, 400, 500):
+            raise EnergyHubResponseError(f"set: HTTP {resp.status}", status=resp.status)
+        answer = expect_dict(resp.json(), "the set answer")
+        failed = {
+            key: str(answer.get(key, "no answer")) for key in values if answer.get(key) is not True
+        }
+        if failed:
+            raise _rejected(failed.keys(), failed, status=resp.status)
+
+
+def _cloud_failures(resp: HttpResponse) -> dict[str, str]:
+    """Rejected keys of a cloud set answer (``{"failed": [{key: reason}, ...]}``), if any."""
+    try:
+        body = resp.json()
+    except EnergyHubResponseError:
+        return {}
+    failed: dict[str, str] = {}
+    items = body.get("failed") if isinstance(body, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            failed.update({str(k): str(v) for k, v in item.items()})
+    return failed
+
+
+def _rejected(keys: Iterable[str], reasons: Mapping[str, str], *, status: int) -> GoeRejectedError:
+    names = tuple(keys)
+    detail = "; ".join(reasons.values()) or f"HTTP {status}"
+    return GoeRejectedError(
+        f"The charger rejected {', '.join(names)}: {detail}",
+        keys=names,
+        status=status,
+        detail=detail,
+    )

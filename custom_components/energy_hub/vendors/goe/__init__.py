@@ -1,0 +1,303 @@
+"""go-eCharger wallboxes through the go-e cloud API or the charger's local HTTP API v2."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from homeassistant.const import CONF_API_TOKEN, CONF_HOST, CONF_SCAN_INTERVAL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import probatio as vol
+
+from ...api import (
+    EnergyHubApiError,
+    EnergyHubAuthError,
+    EnergyHubConnectionError,
+    EnergyHubUnavailableError,
+)
+from ...api.goe import (
+    CLOUD_URL_TEMPLATE,
+    MIN_REQUEST_INTERVAL,
+    REASON_OFFLINE,
+    GoeClient,
+    normalize_serial,
+)
+from ...coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
+from ...helpers import device_identifier
+from ..base import DeviceIdentity, FlowError, StepHandler, Vendor
+from .const import (
+    CONF_AGE,
+    CONF_MODE,
+    CONF_SERIAL,
+    DEFAULT_AGE,
+    DEFAULT_SCAN_CLOUD,
+    DEFAULT_SCAN_LOCAL,
+    DEVICE_KEYS,
+    MANUFACTURER,
+    MODE_CLOUD,
+    MODE_LOCAL,
+)
+from .coordinator import GoeCoordinator
+from .entities import (
+    ACCESS_CONTROL,
+    AMP,
+    ENERGY_LIMIT,
+    SELECTS,
+    SENSORS,
+    GoeAccessControlSwitch,
+    GoeCurrentNumber,
+    GoeEnergyLimitNumber,
+    GoeSelect,
+    GoeSensor,
+    all_keys,
+)
+from .services import async_register_services
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlowResult
+
+    from ...config_flow import EnergyHubConfigFlow
+
+
+def charger_serial(status: Mapping[str, Any], fallback: str | None = None) -> str | None:
+    """The 6-digit serial the charger reports (``sse``), leading zeros kept."""
+    sse = status.get("sse")
+    if isinstance(sse, int) and not isinstance(sse, bool):
+        sse = str(sse)
+    if isinstance(sse, str) and sse.strip():
+        sse = sse.strip()
+        return sse.zfill(6) if sse.isdigit() else sse
+    return fallback
+
+
+class GoeVendor(Vendor):
+    """go-eCharger (cloud or local API v2)."""
+
+    key = "goe"
+    name = "go-eCharger"
+    platforms = (Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH)
+    default_scan_interval = DEFAULT_SCAN_CLOUD
+    min_scan_interval = 5
+    max_scan_interval = 3600
+    reauth_keys = (CONF_API_TOKEN,)
+    secret_keys = frozenset({CONF_API_TOKEN})
+    redact_keys = frozenset({"sse", "fna", "cak", "wcb", "ccw", "wifis", CONF_SERIAL})
+
+    def __init__(self) -> None:
+        """The cloud URL template is ours to change (tests point it at the simulator)."""
+        self.cloud_url_template = CLOUD_URL_TEMPLATE
+        #: Seconds between two requests to one charger (it cannot deliver faster).
+        self.min_request_interval = MIN_REQUEST_INTERVAL
+
+    # -- config flow -------------------------------------------------------------------
+
+    def flow_steps(self) -> Mapping[str, StepHandler]:
+        """A menu (cloud or local), then the form of the chosen mode."""
+        return {
+            self.key: self._step_menu,
+            "goe_cloud": self._step_cloud,
+            "goe_local": self._step_local,
+        }
+
+    async def _step_menu(
+        self, flow: EnergyHubConfigFlow, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        return flow.async_show_menu(step_id=self.key, menu_options=["goe_cloud", "goe_local"])
+
+    async def _step_cloud(
+        self, flow: EnergyHubConfigFlow, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        return await flow.async_connection_step(
+            self, "goe_cloud", user_input, fixed={CONF_MODE: MODE_CLOUD}
+        )
+
+    async def _step_local(
+        self, flow: EnergyHubConfigFlow, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        return await flow.async_connection_step(
+            self, "goe_local", user_input, fixed={CONF_MODE: MODE_LOCAL}
+        )
+
+    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        """Cloud: serial and token; local: the charger's address."""
+        if defaults.get(CONF_MODE) == MODE_LOCAL:
+            return vol.Schema(
+                {vol.Required(CONF_HOST): selector.TextSelector(selector.TextSelectorConfig())}
+            )
+        return vol.Schema(
+            {
+                vol.Required(CONF_SERIAL): selector.TextSelector(selector.TextSelectorConfig()),
+                vol.Required(CONF_API_TOKEN): selector.TextSelector(
+                    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+                ),
+            }
+        )
+
+    def _client(
+        self, hass: HomeAssistant, data: Mapping[str, Any], age: int | None = None
+    ) -> GoeClient:
+        session = async_get_clientsession(hass)
+        if data.get(CONF_MODE) == MODE_LOCAL:
+            client = GoeClient.local(session, str(data[CONF_HOST]))
+        else:
+            client = GoeClient.cloud(
+                session,
+                str(data[CONF_SERIAL]),
+                str(data[CONF_API_TOKEN]),
+                url_template=self.cloud_url_template,
+                age=age,
+            )
+        client.limiter.interval = self.min_request_interval
+        return client
+
+    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
+        """Read the charger's identity through the chosen API."""
+        updates: dict[str, Any] = {}
+        if data.get(CONF_MODE) == MODE_LOCAL:
+            host = str(data.get(CONF_HOST, "")).strip().rstrip("/")
+            if not host:
+                raise FlowError("cannot_connect", field=CONF_HOST)
+            updates[CONF_HOST] = host
+            field = CONF_HOST
+        else:
+            serial = normalize_serial(str(data.get(CONF_SERIAL, "")))
+            if serial is None:
+                raise FlowError("goe_invalid_serial", field=CONF_SERIAL)
+            updates[CONF_SERIAL] = serial
+            field = "base"
+        client = self._client(hass, {**data, **updates})
+        try:
+            status = await client.status(DEVICE_KEYS)
+        except EnergyHubAuthError as err:
+            raise FlowError("invalid_auth") from err
+        except EnergyHubUnavailableError as err:
+            if err.reason == REASON_OFFLINE:
+                raise FlowError("invalid_auth") from err
+            raise FlowError("goe_no_data") from err
+        except EnergyHubConnectionError as err:
+            raise FlowError("cannot_connect", field=field) from err
+        except EnergyHubApiError as err:
+            raise FlowError("goe_not_a_charger", field=field) from err
+        serial_found = charger_serial(status, updates.get(CONF_SERIAL))
+        if serial_found is None:
+            raise FlowError("goe_not_a_charger", field=field)
+        return DeviceIdentity(
+            unique_id=f"goe_{serial_found}",
+            title=f"go-eCharger {serial_found}",
+            data_updates=updates,
+        )
+
+    def entry_options_schema(self, entry: EnergyHubConfigEntry) -> dict[vol.Marker, Any]:
+        """Cloud entries: how old a status from the cloud may be."""
+        if entry.data.get(CONF_MODE) == MODE_LOCAL:
+            return {}
+        return {
+            vol.Required(
+                CONF_AGE, default=int(entry.options.get(CONF_AGE, DEFAULT_AGE))
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1,
+                    max=3600,
+                    step=1,
+                    mode=selector.NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            )
+        }
+
+    # -- runtime -----------------------------------------------------------------------
+
+    def scan_interval(self, entry: EnergyHubConfigEntry) -> timedelta:
+        """Cloud 30 s, local 10 s unless the user chose otherwise."""
+        if CONF_SCAN_INTERVAL in entry.options:
+            return super().scan_interval(entry)
+        local = entry.data.get(CONF_MODE) == MODE_LOCAL
+        return timedelta(seconds=DEFAULT_SCAN_LOCAL if local else DEFAULT_SCAN_CLOUD)
+
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> EnergyHubRuntimeData:
+        """One client and one coordinator per charger."""
+        age: int | None = None
+        if entry.data.get(CONF_MODE) != MODE_LOCAL:
+            try:
+                age = int(entry.options.get(CONF_AGE, DEFAULT_AGE))
+            except TypeError, ValueError:
+                age = DEFAULT_AGE
+        client = self._client(hass, entry.data, age)
+        serial = (entry.unique_id or "").removeprefix("goe_") or str(entry.data.get(CONF_SERIAL))
+        coordinator = GoeCoordinator(
+            hass,
+            entry,
+            client,
+            serial=serial,
+            update_interval=self.scan_interval(entry),
+            initial_keys=all_keys() | set(DEVICE_KEYS),
+        )
+        entry.async_on_unload(coordinator.async_cancel_refresh)
+        await coordinator.async_config_entry_first_refresh()
+        return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
+
+    def _device_info(self, coordinator: GoeCoordinator) -> DeviceInfo:
+        data = coordinator.data or {}
+        model = str(data["typ"]) if data.get("typ") else "go-eCharger"
+        if isinstance(data.get("var"), int):
+            model = f"{model} ({data['var']} kW)"
+        return DeviceInfo(
+            identifiers={device_identifier(self.key, coordinator.serial)},
+            manufacturer=MANUFACTURER,
+            model=model,
+            name=f"go-eCharger {coordinator.serial}",
+            serial_number=coordinator.serial,
+            sw_version=str(data["fwv"]) if data.get("fwv") is not None else None,
+        )
+
+    def async_setup_platform(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        platform: Platform,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Entities for the keys the charger reports (e.g. ``psm`` only where it exists)."""
+        coordinator = cast("GoeCoordinator", entry.runtime_data.coordinator)
+        device = self._device_info(coordinator)
+        data = coordinator.data or {}
+        entities: list[Entity] = []
+        if platform is Platform.SENSOR:
+            entities = [GoeSensor(coordinator, d, device) for d in SENSORS if d.keys[0] in data]
+        elif platform is Platform.NUMBER:
+            if "amp" in data:
+                entities.append(GoeCurrentNumber(coordinator, AMP, device))
+            if "dwo" in data:
+                entities.append(GoeEnergyLimitNumber(coordinator, ENERGY_LIMIT, device))
+        elif platform is Platform.SELECT:
+            entities = [GoeSelect(coordinator, d, device) for d in SELECTS if d.key in data]
+        elif platform is Platform.SWITCH and "acs" in data:
+            entities = [GoeAccessControlSwitch(coordinator, ACCESS_CONTROL, device)]
+        async_add_entities(entities)
+
+    async def async_diagnostics(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> dict[str, Any]:
+        """The last status read and the keys the next poll asks for."""
+        coordinator = cast("GoeCoordinator", entry.runtime_data.coordinator)
+        return {
+            "mode": entry.data.get(CONF_MODE),
+            "wanted_keys": sorted(coordinator.wanted_keys),
+            "status": dict(coordinator.data or {}),
+            "request_count": coordinator.client.request_count,
+        }
+
+    def async_register_services(self, hass: HomeAssistant) -> None:
+        """``energy_hub.set_pv_surplus``."""
+        async_register_services(hass)
+
+
+VENDOR = GoeVendor()

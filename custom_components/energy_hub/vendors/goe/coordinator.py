@@ -1,0 +1,139 @@
+"""The go-e coordinator: one filtered status request per poll, writes with a refresh soon after."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later
+
+from ...api import (
+    EnergyHubApiError,
+    EnergyHubAuthError,
+    EnergyHubConnectionError,
+    EnergyHubUnavailableError,
+)
+from ...api.goe import GoeClient, GoeRejectedError
+from ...const import DOMAIN
+from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from ...helpers import device_identifier
+from .const import REFRESH_AFTER_WRITE
+
+
+class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
+    """Polls one charger, asking only for the keys its enabled entities need."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        client: GoeClient,
+        *,
+        serial: str,
+        update_interval: timedelta,
+        initial_keys: Iterable[str],
+    ) -> None:
+        """``initial_keys`` are read until the entities say which keys they need."""
+        super().__init__(hass, entry, name=f"go-e {serial}", update_interval=update_interval)
+        self.client = client
+        self.serial = serial
+        self._initial_keys = frozenset(initial_keys)
+        self._key_users: Counter[str] = Counter()
+        self._refresh_job = HassJob(self._async_refresh_after_write, cancel_on_shutdown=True)
+        self._refresh_unsub: CALLBACK_TYPE | None = None
+
+    # -- which keys a poll asks for ---------------------------------------------------------
+
+    @property
+    def wanted_keys(self) -> frozenset[str]:
+        """The keys of the next poll: those of the entities in Home Assistant."""
+        if not self._key_users:
+            return self._initial_keys
+        return frozenset(self._key_users)
+
+    @callback
+    def async_track_keys(self, keys: Iterable[str]) -> Callable[[], None]:
+        """An entity needs ``keys`` from now on; call the result when it goes away."""
+        keys = tuple(keys)
+        self._key_users.update(keys)
+
+        @callback
+        def _untrack() -> None:
+            self._key_users.subtract(keys)
+            self._key_users = +self._key_users
+
+        return _untrack
+
+    async def _async_fetch(self) -> dict[str, Any]:
+        data = await self.client.status(self.wanted_keys)
+        self._update_firmware(data.get("fwv"))
+        return data
+
+    def _update_firmware(self, firmware: Any) -> None:
+        """Show a firmware update on the device page."""
+        if firmware is None:
+            return
+        dev_reg = dr.async_get(self.hass)
+        device = dev_reg.async_get_device_by_identifier(
+            device_identifier("goe", self.serial), self.config_entry.entry_id
+        )
+        if device is not None and device.sw_version != str(firmware):
+            dev_reg.async_update_device(device.id, sw_version=str(firmware))
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def async_write(self, values: Mapping[str, Any], *, refresh: bool = True) -> None:
+        """Write ``values``; failures become translated errors; read again soon after."""
+        try:
+            await self.client.set(values)
+        except GoeRejectedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="goe_rejected",
+                translation_placeholders={"keys": ", ".join(err.keys), "detail": err.detail},
+            ) from err
+        except EnergyHubUnavailableError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key=f"unavailable_{err.reason}"
+            ) from err
+        except EnergyHubAuthError as err:
+            self.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except EnergyHubConnectionError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except EnergyHubApiError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_response",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        if refresh:
+            self.async_schedule_refresh()
+
+    @callback
+    def async_schedule_refresh(self) -> None:
+        """Read the charger again shortly (a write shows up after its next logic cycle)."""
+        self.async_cancel_refresh()
+        self._refresh_unsub = async_call_later(self.hass, REFRESH_AFTER_WRITE, self._refresh_job)
+
+    @callback
+    def async_cancel_refresh(self) -> None:
+        """Drop a pending refresh (on unload)."""
+        if self._refresh_unsub is not None:
+            self._refresh_unsub()
+            self._refresh_unsub = None
+
+    async def _async_refresh_after_write(self, _now: datetime) -> None:
+        self._refresh_unsub = None
+        await self.async_refresh()
