@@ -122,18 +122,10 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         defaults: dict[str, Any] = {}
         if user_input is not None:
             data = {**self.flow_data, **(fixed or {}), **user_input, CONF_VENDOR: vendor.key}
-            try:
-                identity = await vendor.async_validate(self.hass, data)
-            except FlowError as err:
-                errors[err.field] = err.error
-                placeholders.update(err.placeholders)
-                defaults = _without_secrets(vendor, user_input)
-            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
-                LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
-                errors["base"] = "unknown"
-                defaults = _without_secrets(vendor, user_input)
-            else:
+            identity = await self._async_test(vendor, data, errors, placeholders)
+            if identity is not None:
                 return await self.async_finish(vendor, identity, data)
+            defaults = _without_secrets(vendor, user_input)
         schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
         return self.async_show_form(
             step_id=step_id,
@@ -141,6 +133,24 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders or None,
         )
+
+    async def _async_test(
+        self,
+        vendor: Vendor,
+        data: dict[str, Any],
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+    ) -> DeviceIdentity | None:
+        """Test a connection for real; on failure fill ``errors`` and return None."""
+        try:
+            return await vendor.async_validate(self.hass, data)
+        except FlowError as err:
+            errors[err.field] = err.error
+            placeholders.update(err.placeholders)
+        except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
+            LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
+            errors["base"] = "unknown"
+        return None
 
     async def async_finish(
         self, vendor: Vendor, identity: DeviceIdentity, data: dict[str, Any]
@@ -169,15 +179,8 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders = {"name": entry.title}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            try:
-                identity = await vendor.async_validate(self.hass, data)
-            except FlowError as err:
-                errors[err.field] = err.error
-                placeholders.update(err.placeholders)
-            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
-                LOGGER.exception("Unexpected error while testing the %s credentials", vendor.name)
-                errors["base"] = "unknown"
-            else:
+            identity = await self._async_test(vendor, data, errors, placeholders)
+            if identity is not None:
                 await self.async_set_unique_id(identity.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(
@@ -207,21 +210,14 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 **entry.data,
                 **{k: v for k, v in user_input.items() if not (k in vendor.secret_keys and not v)},
             }
-            try:
-                identity = await vendor.async_validate(self.hass, data)
-            except FlowError as err:
-                errors[err.field] = err.error
-                placeholders.update(err.placeholders)
-                defaults = _without_secrets(vendor, user_input)
-            except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
-                LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
-                errors["base"] = "unknown"
-            else:
+            identity = await self._async_test(vendor, data, errors, placeholders)
+            if identity is not None:
                 await self.async_set_unique_id(identity.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(
                     entry, data={**data, **identity.data_updates}
                 )
+            defaults = _without_secrets(vendor, user_input)
         schema = _secrets_optional(vendor.connection_schema(defaults), vendor.secret_keys)
         return self.async_show_form(
             step_id="reconfigure",
