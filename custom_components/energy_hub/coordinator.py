@@ -5,11 +5,12 @@ from __future__ import annotations
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
@@ -39,6 +40,9 @@ class EnergyHubRuntimeData:
 
 
 type EnergyHubConfigEntry = ConfigEntry[EnergyHubRuntimeData]
+
+#: Failed polls in a row, for the same reason, before a repair issue is raised.
+REPAIR_AFTER_POLLS = 3
 
 
 def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
@@ -77,6 +81,9 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """
 
     config_entry: EnergyHubConfigEntry
+    #: Unavailable reasons (``EnergyHubUnavailableError.reason``) only the user can fix:
+    #: while one persists, a repair issue with translation key ``issues.<reason>`` shows.
+    repair_reasons: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -94,6 +101,8 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
             name=name,
             update_interval=update_interval,
         )
+        self._repair_reason: str | None = None
+        self._repair_count = 0
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -101,6 +110,43 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     async def _async_update_data(self) -> DataT:
         try:
-            return await self._async_fetch()
+            data = await self._async_fetch()
+        except EnergyHubUnavailableError as err:
+            self._async_track_repair(err.reason)
+            raise translate_api_error(err) from err
         except EnergyHubApiError as err:
             raise translate_api_error(err) from err
+        self._async_track_repair(None)
+        return data
+
+    def _async_track_repair(self, reason: str | None) -> None:
+        """Raise a repair issue when a reason the user must fix persists; clear it after.
+
+        Only reasons listed in ``repair_reasons`` count, and only after
+        ``REPAIR_AFTER_POLLS`` failed polls in a row, so a short outage raises nothing.
+        """
+        if reason == self._repair_reason:
+            self._repair_count += 1
+        else:
+            if self._repair_reason is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id(self._repair_reason))
+            self._repair_reason = reason
+            self._repair_count = 1
+        if (
+            reason is not None
+            and reason in self.repair_reasons
+            and self._repair_count == REPAIR_AFTER_POLLS
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._repair_issue_id(reason),
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=reason,
+                translation_placeholders={"name": self.config_entry.title},
+            )
+
+    def _repair_issue_id(self, reason: str) -> str:
+        return f"{reason}_{self.config_entry.entry_id}"

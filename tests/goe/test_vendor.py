@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -339,6 +339,41 @@ async def test_offline_unavailable_and_back(
     await advance(hass, freezer, 30)
     assert _state(hass, "sensor.total_energy") == "1234.567"
     assert "Fetching go-e 012345 data recovered" in caplog.text
+
+
+async def test_persistent_403_raises_a_repair_issue(
+    hass: HomeAssistant, cloud: GoeSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Three 403 polls in a row show a repair issue; it goes once the charger answers."""
+    entry = await setup_entry(hass, cloud_data(cloud))
+    issue_id = f"goe_offline_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    cloud.faults.offline = True
+    await advance(hass, freezer, 30)
+    await advance(hass, freezer, 30)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    await advance(hass, freezer, 30)
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "goe_offline"
+    assert issue.translation_placeholders == {"name": entry.title}
+    assert issue.severity is ir.IssueSeverity.WARNING
+    # no data (404) is a different reason: the repair issue goes, nothing new is raised
+    cloud.faults.reset()
+    cloud.data_age = 120
+    for _ in range(3):
+        await advance(hass, freezer, 30)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    assert registry.async_get_issue(DOMAIN, f"goe_no_data_{entry.entry_id}") is None
+    cloud.faults.offline = True
+    for _ in range(3):
+        await advance(hass, freezer, 30)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    cloud.faults.reset()
+    cloud.data_age = 1
+    await advance(hass, freezer, 30)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    assert _state(hass, "sensor.total_energy") == "1234.567"
 
 
 async def test_age_option(

@@ -28,6 +28,10 @@ from .const import REFRESH_AFTER_WRITE
 class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
     """Polls one charger, asking only for the keys its enabled entities need."""
 
+    # 403 from the cloud: the charger is offline or its cloud API is switched off;
+    # only the user can fix that, so it becomes a repair issue when it persists.
+    repair_reasons = frozenset({"goe_offline"})
+
     def __init__(
         self,
         hass: HomeAssistant,
