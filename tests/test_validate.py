@@ -550,7 +550,10 @@ def test_quality_scale_has_all_54_rules() -> None:
         (lambda r: r.update({"discovery": "exempt"}), "exempt needs a comment"),
         (lambda r: r.update({"devices": "doing"}), "is not done, exempt or todo"),
         (lambda r: r.update({"made-up-rule": "done"}), "is not a quality-scale rule"),
-        (lambda r: r.update({"repair-issues": "done"}), "the code creates no repair issue"),
+        (
+            lambda r: r.update({"repair-issues": {"status": "exempt", "comment": "none"}}),
+            "the code creates repair issues",
+        ),
     ],
 )
 def test_quality_scale_broken(
@@ -558,6 +561,15 @@ def test_quality_scale_broken(
 ) -> None:
     _edit_rules(scratch, change)
     assert_problem(scratch, "quality_scale.yaml", message)
+
+
+def test_repair_issues_done_needs_a_repair(scratch: Path) -> None:
+    """repair-issues is done: without any call creating an issue it fails."""
+    path = scratch / PKG / "coordinator.py"
+    text = path.read_text(encoding="utf-8")
+    assert "ir.async_create_issue(" in text
+    path.write_text(text.replace("ir.async_create_issue(", "ir.async_get_issue("), encoding="utf-8")
+    assert_problem(scratch, "repair-issues: marked done but the code creates no repair issue")
 
 
 def test_quality_scale_done_needs_code(scratch: Path) -> None:
