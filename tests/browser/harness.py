@@ -44,7 +44,9 @@ class HarnessError(AssertionError):
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(ROOT) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -151,7 +153,9 @@ class HomeAssistantProcess:
         if token or self.token:
             headers["Authorization"] = f"Bearer {token or self.token}"
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        req = urllib.request.Request(  # noqa: S310 - loopback http only
+            self.url + path, data=data, method=method, headers=headers
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
             raw = resp.read()
         return json.loads(raw) if raw else None
@@ -189,7 +193,7 @@ def home_assistant(config_dir: Path, timeout: float = 180) -> Iterator[HomeAssis
     # configuration it binds the default port, which SETUP_PORT overrides.
     env["SETUP_PORT"] = str(port)
     out = (config_dir / "hass.out").open("w")
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
             "-m",
@@ -213,7 +217,7 @@ def home_assistant(config_dir: Path, timeout: float = 180) -> Iterator[HomeAssis
                 raise HarnessError(f"hass exited with {proc.returncode}:\n{ha.log_tail()}")
             try:
                 steps = ha.api("GET", "/api/onboarding")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except urllib.error.URLError, ConnectionError, TimeoutError:
                 steps = None
             if steps is not None:
                 break
@@ -241,7 +245,7 @@ def onboard(ha: HomeAssistantProcess) -> None:
     form = urllib.parse.urlencode(
         {"grant_type": "authorization_code", "code": created["auth_code"], "client_id": client_id}
     ).encode()
-    req = urllib.request.Request(ha.url + "/auth/token", data=form, method="POST")
+    req = urllib.request.Request(ha.url + "/auth/token", data=form, method="POST")  # noqa: S310
     with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
         tokens = json.loads(resp.read())
     ha.token = tokens["access_token"]
