@@ -39,6 +39,8 @@ DOC_IMAGES = ROOT / "docs" / "images"
 #: Vendors in the order their screenshots are preferred for the README.
 DOC_PREFERENCE = ("goe", "egauge", "ems", "ekm", "demo")
 TIMEOUT_MS = 20_000
+#: Input types the walk types into (check boxes and selectors keep their defaults).
+TEXT_INPUTS = frozenset({"text", "password", "url", "email", "number", "search", "tel"})
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,9 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
             continue
         form_inputs = dialog.locator("ha-form input")
         form_inputs.first.wait_for(timeout=TIMEOUT_MS)
-        names = [n for n in form_inputs.evaluate_all("els => els.map(e => e.name)") if n]
-        assert names, f"{key}: step {index} shows no form fields"
+        fields = form_inputs.evaluate_all("els => els.map(e => [e.name, e.type])")
+        names = [name for name, kind in fields if name and kind in TEXT_INPUTS]
+        assert names, f"{key}: step {index} shows no text fields ({fields})"
         for name in names:
             value = _value_for(name, step, sim)
             if value is not None:
@@ -153,14 +156,29 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
         page.keyboard.press("Tab")  # leave the last field so its label settles
         page.wait_for_timeout(400)
         ui.shot(f"{key}-form-{index}")
+        form = dialog.locator("step-flow-form")
+        form_id = form.evaluate("el => el.step.step_id + ':' + el.step.flow_id")
         dialog.get_by_role("button", name="Submit").click()
+        # Wait until this step is replaced (next step, success) or shows an error.
+        page.wait_for_function(
+            "([id]) => { const f = document.querySelector('dialog-data-entry-flow')"
+            "?.shadowRoot?.querySelector('step-flow-form');"
+            " return !f || !f.step || (f.step.step_id + ':' + f.step.flow_id) !== id"
+            " || (f.step.errors && Object.keys(f.step.errors).length > 0); }",
+            arg=[form_id],
+            timeout=TIMEOUT_MS,
+        )
     # The success step: the new devices with their names and areas ("Skip and finish").
     finish = dialog.get_by_role("button", name="finish")
     try:
         finish.wait_for(timeout=TIMEOUT_MS)
     except Exception as err:
         ui.shot(f"{key}-flow-failed")
-        raise AssertionError(f"{key}: the config flow did not finish (see screenshot)") from err
+        shown = dialog.locator("ha-alert").all_inner_texts()
+        raise AssertionError(
+            f"{key}: the config flow did not finish; the dialog shows {shown} "
+            f"(artifacts/screenshots/{key}-flow-failed.png)"
+        ) from err
     ui.shot(f"{key}-created")
     finish.click()
     finish.wait_for(state="hidden", timeout=TIMEOUT_MS)
