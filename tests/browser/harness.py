@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import json
 import os
 from pathlib import Path
@@ -139,7 +139,6 @@ class HomeAssistantProcess:
     proc: subprocess.Popen[Any]
     token: str = ""
     client_id: str = ""
-    log_file: Path = field(default_factory=Path)
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of Home Assistant's log (for failure messages)."""

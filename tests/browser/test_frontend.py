@@ -16,7 +16,7 @@ copied to ``docs/images/`` for the README.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import os
 from pathlib import Path
 import re
@@ -58,7 +58,6 @@ class Walk:
 
     steps: tuple[str | dict[str, str], ...] = ({},)
     expect: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 #: One entry per vendor key; vendors whose simulator is not registered are skipped.
