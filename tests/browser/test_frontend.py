@@ -39,6 +39,8 @@ DOC_IMAGES = ROOT / "docs" / "images"
 #: Vendors in the order their screenshots are preferred for the README.
 DOC_PREFERENCE = ("goe", "egauge", "ems", "ekm", "demo")
 TIMEOUT_MS = 20_000
+#: Form fields holding a secret (the wrong-secret check changes the first one it finds).
+SECRET_FIELDS = frozenset({"password", "api_token", "api_key", "token"})
 #: Input types the walk types into (check boxes and selectors keep their defaults).
 TEXT_INPUTS = frozenset({"text", "password", "url", "email", "number", "search", "tel"})
 
@@ -58,6 +60,8 @@ class Walk:
 
     steps: tuple[str | dict[str, str], ...] = ({},)
     expect: tuple[str, ...] = ()
+    #: Submit a wrong password/token/key first and expect an error that keeps the other fields.
+    wrong_secret: bool = True
 
 
 #: One entry per vendor key; vendors whose simulator is not registered are skipped.
@@ -152,6 +156,9 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
             value = _value_for(name, step, sim)
             if value is not None:
                 dialog.locator(f"ha-form input[name='{name}']").first.fill(value)
+        secret = next((n for n in names if n in SECRET_FIELDS), None)
+        if index == 0 and walk.wrong_secret and secret is not None:
+            _expect_refused(ui, key, secret, names)
         page.keyboard.press("Tab")  # leave the last field so its label settles
         page.wait_for_timeout(400)
         ui.shot(f"{key}-form-{index}")
@@ -186,6 +193,31 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
     assert len(new) == 1, f"{key}: expected one new entry, got {new}"
     assert new[0]["state"] == "loaded", new[0]
     return dict(new[0])
+
+
+def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> None:
+    """Submit a wrong secret once: a translated error, the other fields kept, then the right one."""
+    dialog = ui.page.locator("dialog-data-entry-flow")
+    field = dialog.locator(f"ha-form input[name='{secret}']").first
+    right = field.input_value()
+    kept = {
+        n: dialog.locator(f"ha-form input[name='{n}']").first.input_value()
+        for n in names
+        if n not in SECRET_FIELDS
+    }
+    field.fill("wrong-" + right)
+    dialog.get_by_role("button", name="Submit").click()
+    alert = dialog.locator("ha-alert")
+    alert.first.wait_for(timeout=TIMEOUT_MS)
+    text = " ".join(alert.all_inner_texts()).strip()
+    assert text, f"{key}: a wrong {secret} shows an empty error"
+    assert "Traceback" not in text, text
+    assert "Error:" not in text, text
+    for name, value in kept.items():
+        shown = dialog.locator(f"ha-form input[name='{name}']").first.input_value()
+        assert shown == value, f"{key}: {name} was {value!r}, after the error {shown!r}"
+    ui.shot(f"{key}-form-error")
+    dialog.locator(f"ha-form input[name='{secret}']").first.fill(right)
 
 
 def _open_energy_hub(ui: Frontend, screenshot: str | None) -> None:
