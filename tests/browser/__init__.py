@@ -1,0 +1,1 @@
+"""End-to-end test: the real Home Assistant frontend in headless Chromium."""
