@@ -48,6 +48,8 @@ async def _serve(args: argparse.Namespace) -> None:
         url = await sim.start(args.host, port)
         sims.append(sim)
         info = {"simulator": name, "url": url, **sim.describe()}
+        if env := sim.dev_environment():
+            info["env"] = env
         if args.json:
             print(json.dumps(info), flush=True)
         else:

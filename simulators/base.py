@@ -182,6 +182,14 @@ class Simulator:
         """Credentials and facts to print at start (``python -m simulators``)."""
         return {}
 
+    def dev_environment(self) -> dict[str, str]:
+        """Environment variables that point a development Home Assistant at this simulator.
+
+        Only for vendors whose real API lives at fixed cloud addresses (the integration
+        reads these variables at start; users never set them).
+        """
+        return {}
+
     # -- life cycle --------------------------------------------------------------------
 
     @property

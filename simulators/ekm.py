@@ -166,6 +166,10 @@ class EkmSimulator(Simulator):
             "meters": ",".join(m.address for m in self.meters.values() if m.account == "acct1"),
         }
 
+    def dev_environment(self) -> dict[str, str]:
+        """Point the integration's EKM Push hosts (account, readings, triggers) here."""
+        return {"ENERGY_HUB_EKM_URL": self.url}
+
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         """The EKM Push paths."""
         self.app.middlewares.append(self._canned_reply)

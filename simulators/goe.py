@@ -120,6 +120,10 @@ class GoeSimulator(Simulator):
             "cloud_url_template": f"{self.url}/cloud/{{serial}}",
         }
 
+    def dev_environment(self) -> dict[str, str]:
+        """Point the integration's go-e cloud address template here."""
+        return {"ENERGY_HUB_GOE_CLOUD_URL": f"{self.url}/cloud/{{serial}}"}
+
     def cloud_url(self) -> str:
         """The base URL standing in for ``https://<serial>.api.v3.go-e.io``."""
         return f"{self.url}/cloud/{self.serial}"

@@ -112,7 +112,7 @@ class _LineReader:
 
     def readline(self, deadline: float) -> str:
         """One line, or '' when the pipe closes or the deadline passes first."""
-        import selectors  # noqa: PLC0415
+        import selectors
 
         while b"\n" not in self._buffer:
             with selectors.DefaultSelector() as sel:
@@ -184,11 +184,16 @@ def write_config(config_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def home_assistant(config_dir: Path, timeout: float = 180) -> Iterator[HomeAssistantProcess]:
-    """Start ``hass`` (with the demo vendor registered) on a free port; stop it afterwards."""
+def home_assistant(
+    config_dir: Path, timeout: float = 180, extra_env: dict[str, str] | None = None
+) -> Iterator[HomeAssistantProcess]:
+    """Start ``hass`` (with the demo vendor registered) on a free port; stop it afterwards.
+
+    ``extra_env`` points vendors with fixed cloud addresses at their simulators.
+    """
     write_config(config_dir)
     port = free_port()
-    env = _env()
+    env = {**_env(), **(extra_env or {})}
     # Home Assistant 2026.10 keeps the HTTP settings in .storage; without a stored or YAML
     # configuration it binds the default port, which SETUP_PORT overrides.
     env["SETUP_PORT"] = str(port)

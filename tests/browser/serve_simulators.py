@@ -32,7 +32,10 @@ async def serve() -> None:
         sims.append((name, sim, {}))
     for name, sim, extra in sims:
         url = await sim.start("127.0.0.1", 0)
-        print(json.dumps({"simulator": name, "url": url, **sim.describe(), **extra}), flush=True)  # noqa: T201
+        info = {"simulator": name, "url": url, **sim.describe(), **extra}
+        if env := sim.dev_environment():
+            info["env"] = env
+        print(json.dumps(info), flush=True)  # noqa: T201
     print(json.dumps({"ready": True}), flush=True)  # noqa: T201
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -23,7 +23,6 @@ import re
 import shutil
 import time
 from typing import Any
-import warnings
 
 import pytest
 
@@ -33,7 +32,7 @@ from .harness import CHROMIUM, CHROMIUM_ARGS, OWNER, ROOT, home_assistant, onboa
 
 pytestmark = pytest.mark.browser
 
-INTEGRATION_TITLE = "Energy Hub (eGauge, EMS, EKM, go-e)"
+INTEGRATION_TITLE = "eGauge, EMS, EKM, go-e: Energy Hub"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DOC_IMAGES = ROOT / "docs" / "images"
 #: Vendors in the order their screenshots are preferred for the README.
@@ -64,6 +63,9 @@ class Walk:
     wrong_secret: bool = True
 
 
+#: A form step with this key is submitted with what the form preselects (no text fields).
+ACCEPT_DEFAULTS = "_accept_defaults"
+
 #: One entry per vendor key; vendors whose simulator is not registered are skipped.
 WALKS: dict[str, Walk] = {
     # The demo simulator's channels: a = 100.0 W, b = 250.5 W (each channel is a device);
@@ -71,8 +73,10 @@ WALKS: dict[str, Walk] = {
     "demo": Walk(steps=({"host": "{url}"},), expect=(r"\b100\W*W\b", r"\b25(1|0\.5)\W*W\b")),
     "egauge": Walk(),
     "ems": Walk(),
-    "ekm": Walk(),
-    "goe": Walk(),
+    # key and token, then the gateway and meters step, submitted with its preselection
+    "ekm": Walk(steps=({}, {ACCEPT_DEFAULTS: "yes"})),
+    # the cloud mode: the simulator's cloud front stands in for <serial>.api.v3.go-e.io
+    "goe": Walk(steps=("goe_cloud", {})),
 }
 
 #: Description keys tried, in order, for a form field the walk does not name.
@@ -151,7 +155,7 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
         form_inputs.first.wait_for(timeout=TIMEOUT_MS)
         fields = form_inputs.evaluate_all("els => els.map(e => [e.name, e.type])")
         names = [name for name, kind in fields if name and kind in TEXT_INPUTS]
-        assert names, f"{key}: step {index} shows no text fields ({fields})"
+        assert names or ACCEPT_DEFAULTS in step, f"{key}: step {index} shows no text fields"
         for name in names:
             value = _value_for(name, step, sim)
             if value is not None:
@@ -200,6 +204,12 @@ def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> No
     dialog = ui.page.locator("dialog-data-entry-flow")
     field = dialog.locator(f"ha-form input[name='{secret}']").first
     right = field.input_value()
+    # secrets are never sent back to the form: after the error every one is typed again
+    secrets = {
+        n: dialog.locator(f"ha-form input[name='{n}']").first.input_value()
+        for n in names
+        if n in SECRET_FIELDS
+    }
     kept = {
         n: dialog.locator(f"ha-form input[name='{n}']").first.input_value()
         for n in names
@@ -217,7 +227,8 @@ def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> No
         shown = dialog.locator(f"ha-form input[name='{name}']").first.input_value()
         assert shown == value, f"{key}: {name} was {value!r}, after the error {shown!r}"
     ui.shot(f"{key}-form-error")
-    dialog.locator(f"ha-form input[name='{secret}']").first.fill(right)
+    for name, value in {**secrets, secret: right}.items():
+        dialog.locator(f"ha-form input[name='{name}']").first.fill(value)
 
 
 def _open_energy_hub(ui: Frontend, screenshot: str | None) -> None:
@@ -230,23 +241,16 @@ def _open_energy_hub(ui: Frontend, screenshot: str | None) -> None:
     search.wait_for(timeout=TIMEOUT_MS)
     # Only the dialog's list: once an entry exists, the dashboard has a card of that name too.
     item = add_dialog.get_by_text(INTEGRATION_TITLE, exact=True)
-    # "go-e" first: the frontend's fuzzy search (Fuse.js, threshold 0.2, location 0,
-    # distance 100) only finds words near the start of a name, and "go-e" is the 32nd
-    # character of the manifest name, so it is reported, not required (see README).
-    search.fill("go-e")
-    try:
-        item.first.wait_for(timeout=3_000)
-    except Exception:  # playwright's TimeoutError
-        warnings.warn(
-            f'Searching "go-e" in Add integration does not find "{INTEGRATION_TITLE}"',
-            stacklevel=1,
-        )
-    if screenshot:
-        ui.shot(f"{screenshot}-search-go-e")
-    search.fill("eGauge")
-    item.first.wait_for(timeout=TIMEOUT_MS)
-    if screenshot:
-        ui.shot(f"{screenshot}-search-egauge")
+    # Users find the integration by any vendor's name. The frontend's fuzzy search only
+    # matches words near the start of a name, which is why the manifest name starts with them.
+    for term in ("go-e", "EKM", "EMS", "eGauge"):
+        search.fill(term)
+        try:
+            item.first.wait_for(timeout=TIMEOUT_MS)
+        except Exception as err:  # playwright's TimeoutError
+            raise AssertionError(f'Searching "{term}" does not find "{INTEGRATION_TITLE}"') from err
+        if screenshot and term in ("go-e", "eGauge"):
+            ui.shot(f"{screenshot}-search-{term.lower()}")
     item.first.click()
     # The flow starts with the vendor menu.
     page.locator("step-flow-menu ha-list-item").first.wait_for(timeout=TIMEOUT_MS)
@@ -260,8 +264,12 @@ def _menu_options(ui: Frontend) -> dict[str, Any]:
 
 
 def _pick(ui: Frontend, key: str) -> None:
-    """Click menu option ``key`` of the flow dialog."""
+    """Click menu option ``key`` of the flow dialog (waiting, bounded, for that menu)."""
     options = _menu_options(ui)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while key not in options and time.monotonic() < deadline:
+        ui.page.wait_for_timeout(100)  # the previous menu is still being replaced
+        options = _menu_options(ui)
     assert key in options, f"menu option {key!r} missing; shown: {list(options)}"
     options[key].click()
 
@@ -296,13 +304,18 @@ def _device_page(ui: Frontend, key: str, entry: dict[str, Any], walk: Walk) -> l
     )
     ui.navigate(f"/config/devices/device/{device_id}")
     shown: list[str] = []
-    for ent in [e for e in live if e["device_id"] == device_id][:3]:
+    # sensors first: controls (numbers, selects) show their value in a widget, not as text
+    on_device = sorted(
+        (e for e in live if e["device_id"] == device_id),
+        key=lambda e: not e["entity_id"].startswith("sensor."),
+    )
+    for ent in on_device[:3]:
         text = page.evaluate(
             "id => { const h = document.querySelector('home-assistant').hass;"
             " return h.formatEntityState(h.states[id]); }",
             ent["entity_id"],
         )
-        page.get_by_text(text, exact=False).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text(text, exact=False).filter(visible=True).first.wait_for(timeout=TIMEOUT_MS)
         shown.append(text)
     if walk.expect:
         deadline = time.monotonic() + TIMEOUT_MS / 1000
@@ -325,13 +338,16 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
             "/usr/bin/chromium is missing: run scripts/setup (Debian's chromium package), "
             "or deselect this test with -m 'not browser'."
         )
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with (
         simulators(browser_tmp) as sims,
-        home_assistant(browser_tmp / "config") as ha,
+        home_assistant(
+            browser_tmp / "config",
+            extra_env={k: v for info in sims.values() for k, v in info.get("env", {}).items()},
+        ) as ha,
     ):
         assert set(sims) == {"demo", *VENDORS}
         onboard(ha)
@@ -373,6 +389,7 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
     if os.environ.get("ENERGY_HUB_DOC_IMAGES"):
         vendor = next(v for v in DOC_PREFERENCE if v in walked)
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SCREENSHOTS / f"{vendor}-form-0.png", DOC_IMAGES / "config-flow.png")
+        form = min(SCREENSHOTS.glob(f"{vendor}-form-[0-9]*.png"))  # the first form, after any menu
+        shutil.copyfile(form, DOC_IMAGES / "config-flow.png")
         shutil.copyfile(SCREENSHOTS / f"{vendor}-device.png", DOC_IMAGES / "device.png")
     print(f"browser test: {sorted(walked)} in {time.monotonic() - started:.0f}s: {walked}")  # noqa: T201

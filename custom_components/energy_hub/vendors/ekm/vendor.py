@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+import os
 from typing import Any
 
 from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN, Platform
@@ -48,9 +49,14 @@ class EkmVendor(Vendor):
     redact_keys = frozenset({CONF_GATEWAY, "gateway", "gateways", "MAC_Addr", "mac_address"})
 
     def __init__(self) -> None:
-        """Use the real EKM Push hosts (tests point these at the simulator)."""
-        self.api_url = DEFAULT_API_URL
-        self.push_url = DEFAULT_PUSH_URL
+        """Use the real EKM Push hosts.
+
+        Tests point these at the simulator; a development instance does it with the
+        ``ENERGY_HUB_EKM_URL`` environment variable (set by ``scripts/develop``).
+        """
+        override = os.environ.get("ENERGY_HUB_EKM_URL")
+        self.api_url = override or DEFAULT_API_URL
+        self.push_url = override or DEFAULT_PUSH_URL
 
     def client(self, hass: HomeAssistant, data: Mapping[str, Any]) -> EkmClient:
         """A client for the key and token in ``data``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+import os
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.const import CONF_API_TOKEN, CONF_HOST, CONF_SCAN_INTERVAL, Platform
@@ -90,8 +91,12 @@ class GoeVendor(Vendor):
     redact_keys = frozenset({"sse", "fna", "cak", "wcb", "ccw", "wifis", CONF_SERIAL})
 
     def __init__(self) -> None:
-        """The cloud URL template is ours to change (tests point it at the simulator)."""
-        self.cloud_url_template = CLOUD_URL_TEMPLATE
+        """The cloud URL template is ours to change.
+
+        Tests point it at the simulator; a development instance does it with the
+        ``ENERGY_HUB_GOE_CLOUD_URL`` environment variable (set by ``scripts/develop``).
+        """
+        self.cloud_url_template = os.environ.get("ENERGY_HUB_GOE_CLOUD_URL") or CLOUD_URL_TEMPLATE
         #: Seconds between two requests to one charger (it cannot deliver faster).
         self.min_request_interval = MIN_REQUEST_INTERVAL
 
