@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -69,6 +69,34 @@ def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAut
     return UpdateFailed(
         translation_domain=DOMAIN,
         translation_key="unknown_error",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def action_error(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry, err: EnergyHubApiError
+) -> HomeAssistantError:
+    """The translated error a failed action (service, button, switch, number) raises.
+
+    Vendors handle their own special cases first (a rejected key, a missing right) and
+    pass the rest here. Refused credentials also start the reauth flow.
+    """
+    if isinstance(err, EnergyHubAuthError):
+        entry.async_start_reauth(hass)
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed")
+    if isinstance(err, EnergyHubUnavailableError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN, translation_key=f"unavailable_{err.reason}"
+        )
+    if isinstance(err, EnergyHubConnectionError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_response",
         translation_placeholders={"error": str(err)},
     )
 

@@ -221,7 +221,8 @@ async def test_reboot_button_errors(hass: HomeAssistant, meter: EgaugeSimulator)
         await hass.services.async_call(
             BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True
         )
-    assert err.value.translation_key == "communication_error"
+    # an HTTP 500 is a reply the integration cannot use (the same key as in a failed poll)
+    assert err.value.translation_key == "invalid_response"
     meter.faults.reset()
     meter.users["owner"]["pwd"] = "changed"
     meter.generation += 1
@@ -230,6 +231,9 @@ async def test_reboot_button_errors(hass: HomeAssistant, meter: EgaugeSimulator)
             BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True
         )
     assert err.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
 
 
 async def test_password_changed_starts_reauth(

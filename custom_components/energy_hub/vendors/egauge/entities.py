@@ -11,8 +11,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...api.egauge import EgaugePermissionError, Register, RegisterData
-from ...api.errors import EnergyHubApiError, EnergyHubAuthError
+from ...api.errors import EnergyHubApiError
 from ...const import DOMAIN
+from ...coordinator import action_error
 from ...entity import EnergyHubEntity
 from ...helpers import device_identifier
 from .coordinator import EgaugeCoordinator
@@ -122,16 +123,8 @@ class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="egauge_reboot_not_allowed"
             ) from err
-        except EnergyHubAuthError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
         except EnergyHubApiError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise action_error(self.hass, self.coordinator.config_entry, err) from err
 
 
 def sensors_for(coordinator: EgaugeCoordinator, entity_key: str) -> list[EgaugeRegisterSensor]:

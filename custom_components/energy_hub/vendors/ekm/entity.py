@@ -8,14 +8,9 @@ from typing import Any, NoReturn, cast
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from ...api import (
-    EnergyHubApiError,
-    EnergyHubAuthError,
-    EnergyHubConnectionError,
-    EnergyHubRequestError,
-)
+from ...api import EnergyHubApiError, EnergyHubRequestError
 from ...const import DOMAIN
-from ...coordinator import EnergyHubConfigEntry
+from ...coordinator import EnergyHubConfigEntry, action_error
 from ...helpers import device_identifier
 from .const import MANUFACTURER, VENDOR_KEY
 from .coordinator import EkmCoordinator
@@ -64,9 +59,6 @@ def ekm_coordinator(entry: EnergyHubConfigEntry) -> EkmCoordinator:
 
 def raise_api_error(entry: EnergyHubConfigEntry, err: EnergyHubApiError) -> NoReturn:
     """Turn a client error of an action into the translated error the user sees."""
-    if isinstance(err, EnergyHubAuthError):
-        entry.async_start_reauth(entry.runtime_data.coordinator.hass)
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed") from err
     if isinstance(err, EnergyHubRequestError):
         if err.status == 404:
             raise ServiceValidationError(
@@ -79,14 +71,4 @@ def raise_api_error(entry: EnergyHubConfigEntry, err: EnergyHubApiError) -> NoRe
             translation_key="ekm_trigger_refused",
             translation_placeholders={"error": err.detail},
         ) from err
-    if isinstance(err, EnergyHubConnectionError):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    raise HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_response",
-        translation_placeholders={"error": str(err)},
-    ) from err
+    raise action_error(entry.runtime_data.coordinator.hass, entry, err) from err

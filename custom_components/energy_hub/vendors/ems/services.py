@@ -7,21 +7,16 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from ...api.ems import EmsClient, EmsHistorySample, EmsNotFoundError
 from ...api.ems_signals import signal_type
-from ...api.errors import (
-    EnergyHubApiError,
-    EnergyHubAuthError,
-    EnergyHubConnectionError,
-    EnergyHubRequestError,
-)
+from ...api.errors import EnergyHubApiError, EnergyHubRequestError
 from ...const import CONF_VENDOR, DOMAIN
-from ...coordinator import EnergyHubConfigEntry
+from ...coordinator import EnergyHubConfigEntry, action_error
 from .sensor import uid_from_unique_id
 
 SERVICE_GET_HISTORY = "get_history"
@@ -127,21 +122,8 @@ async def async_get_history(call: ServiceCall) -> ServiceResponse:
         raise _invalid("ems_signal_not_found", uid=str(uid)) from err
     except EnergyHubRequestError as err:
         raise _invalid("ems_history_refused", error=err.detail or str(err)) from err
-    except EnergyHubAuthError as err:
-        entry.async_start_reauth(hass)
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed") from err
-    except EnergyHubConnectionError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
     except EnergyHubApiError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_response",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise action_error(hass, entry, err) from err
     signal = entry.runtime_data.coordinator.data.config.signals.get(uid)
     si = signal.si if signal is not None else None
     row_type = signal_type(si)

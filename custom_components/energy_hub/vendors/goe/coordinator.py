@@ -12,15 +12,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
-from ...api import (
-    EnergyHubApiError,
-    EnergyHubAuthError,
-    EnergyHubConnectionError,
-    EnergyHubUnavailableError,
-)
+from ...api import EnergyHubApiError
 from ...api.goe import GoeClient, GoeRejectedError
 from ...const import DOMAIN
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator, action_error
 from ...helpers import device_identifier
 from .const import REFRESH_AFTER_WRITE
 
@@ -101,27 +96,8 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
                 translation_key="goe_rejected",
                 translation_placeholders={"keys": ", ".join(err.keys), "detail": err.detail},
             ) from err
-        except EnergyHubUnavailableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key=f"unavailable_{err.reason}"
-            ) from err
-        except EnergyHubAuthError as err:
-            self.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except EnergyHubConnectionError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
         except EnergyHubApiError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_response",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise action_error(self.hass, self.config_entry, err) from err
         if refresh:
             self.async_schedule_refresh()
 
