@@ -104,7 +104,31 @@ async def main(polls: int) -> None:
                 await sim.stop()
 
 
+def simulator_start_times(runs: int = 5) -> None:
+    """Seconds from ``python -m simulators <vendor>`` to its first line (it is serving then)."""
+    import subprocess  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent
+    print(f"\n{'simulator start':22s} {'runs':>5s} {'median s':>8s} {'max s':>8s}")
+    for name in ("egauge", "ekm", "ems", "goe"):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            with subprocess.Popen(
+                [sys.executable, "-m", "simulators", name, "--json"],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                text=True,
+            ) as proc:
+                if proc.stdout is not None:
+                    proc.stdout.readline()
+                times.append(time.perf_counter() - start)
+                proc.terminate()
+        print(f"{name:22s} {runs:5d} {statistics.median(times):8.2f} {max(times):8.2f}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=50)
     asyncio.run(main(parser.parse_args().polls))
+    simulator_start_times()

@@ -1753,7 +1753,8 @@ def _probe_main(root: Path, domain: str) -> int:
     import probatio as vol  # noqa: PLC0415
 
     importlib.import_module(f"custom_components.{domain}.config_flow")
-    vendors_mod = importlib.import_module(f"custom_components.{domain}.vendors")
+    importlib.import_module(f"custom_components.{domain}.vendors")  # fills the registry
+    vendors_mod = importlib.import_module(f"custom_components.{domain}.contract")
 
     def field_keys(schema: Any) -> list[str]:
         items = schema.schema if isinstance(schema, vol.Schema) else schema

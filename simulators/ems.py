@@ -27,7 +27,6 @@ from typing import Any
 
 from aiohttp import web
 
-from custom_components.energy_hub.api.ems_signals import SIGNALS
 from simulators.base import Simulator, TokenStore, bearer_token
 
 PROTOCOLS = ("rtu", "tcp", "meterBus", "virtual", "P1")
@@ -45,6 +44,44 @@ SINGLE_PHASE_SI = (1, 4, 10, 29, 40, 41)
 UNKNOWN_SI = (777, 901)
 
 MISSING = object()
+
+#: What this simulated gateway measures under each signal code: the device's own table,
+#: written from the API document (code 29 is a voltage, its only pinned example); the
+#: other codes are this simulator's choice. Counters grow, the rest oscillate.
+QUANTITY: dict[int, str] = {
+    1: "power",
+    2: "reactive_power",
+    3: "apparent_power",
+    4: "power_factor",
+    5: "frequency",
+    10: "current",
+    11: "current",
+    12: "current",
+    13: "current",
+    21: "power",
+    22: "power",
+    23: "power",
+    29: "voltage",
+    31: "voltage",
+    32: "voltage",
+    33: "voltage",
+    40: "energy",
+    41: "energy",
+    42: "energy",
+    43: "energy",
+    44: "energy",
+    45: "reactive_energy",
+    46: "reactive_energy",
+    50: "gas",
+}
+#: Quantities that are counters.
+COUNTERS = frozenset({"energy", "reactive_energy", "gas"})
+
+
+def is_counter(si: int) -> bool:
+    """Whether signal code ``si`` is an accumulating counter on this gateway."""
+    return QUANTITY.get(si) in COUNTERS
+
 
 PROTOCOL_CONFIG: dict[str, dict[str, Any]] = {
     "meterBus": {
@@ -242,13 +279,12 @@ class EmsSimulator(Simulator):
     @staticmethod
     def value(uid: int, si: int, at: float) -> float:
         """The value of signal ``uid`` (code ``si``) at Unix time ``at``."""
-        row = SIGNALS.get(si)
         wave = math.sin(at / 120 + uid)
-        if row is not None and row.is_counter:
+        if is_counter(si):
             base = 1000 + (uid % 97) * 10
             rate = 0.5 + (uid % 7) * 0.3  # per hour
             return round(base + rate * max(0.0, at - EPOCH) / 3600, 3)
-        device_class = row.device_class if row is not None else None
+        device_class = QUANTITY.get(si)
         if device_class == "voltage":
             return round(230.4 + 2 * wave, 1)
         if device_class == "current":
@@ -290,8 +326,7 @@ class EmsSimulator(Simulator):
         rows: list[dict[str, Any]] = []
         while slot <= last:
             value = self.value(uid, sig["si"], slot)
-            row = SIGNALS.get(sig["si"])
-            spread = 0.0 if row is not None and row.is_counter else abs(value) * 0.05
+            spread = 0.0 if is_counter(sig["si"]) else abs(value) * 0.05
             rows.append(
                 {
                     "uid": uid,

@@ -32,18 +32,20 @@ from custom_components.energy_hub.api.errors import (
 )
 from custom_components.energy_hub.api.http import HttpClient, expect_dict
 from custom_components.energy_hub.api.tokens import TokenManager
-from custom_components.energy_hub.coordinator import (
+from custom_components.energy_hub.contract import (
+    DeviceIdentity,
     EnergyHubConfigEntry,
-    EnergyHubCoordinator,
     EnergyHubRuntimeData,
+    FlowError,
+    Vendor,
 )
+from custom_components.energy_hub.coordinator import EnergyHubCoordinator
 from custom_components.energy_hub.entity import EnergyHubEntity
 from custom_components.energy_hub.helpers import (
     DynamicEntities,
     async_remove_stale_devices,
     device_identifier,
 )
-from custom_components.energy_hub.vendors import DeviceIdentity, FlowError, Vendor
 from simulators.base import Simulator, TokenStore, bearer_token
 
 # -- simulator ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -30,7 +31,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
-from custom_components.energy_hub.vendors import VENDORS, register
+from custom_components.energy_hub.contract import VENDORS, register
 
 from .common import advance
 from .conftest import StartSimulator
@@ -482,9 +483,45 @@ async def test_unknown_step_is_refused(hass: HomeAssistant) -> None:
 
 async def test_default_vendor_diagnostics(hass: HomeAssistant, sim: DemoSimulator) -> None:
     """The base Vendor's diagnostics dump the coordinator data."""
-    from custom_components.energy_hub.vendors.base import Vendor
+    from custom_components.energy_hub.contract import Vendor
 
     entry = await _setup(hass, sim)
     diag = await Vendor.async_diagnostics(DEMO, hass, entry)
     assert "D-0001" in diag["data"]
     assert Vendor.device_removable(DEMO, entry, None) is False  # type: ignore[arg-type]
+
+
+async def test_vendor_options_steps(
+    hass: HomeAssistant, sim: DemoSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vendor's own options steps appear in a menu beside the general settings."""
+
+    async def tariff_step(flow: Any, user_input: dict[str, Any] | None) -> Any:
+        if user_input is not None:
+            return flow.async_create_entry(data={**flow.config_entry.options, **user_input})
+        return flow.async_show_form(step_id="demo_tariff", data_schema=vol.Schema({"rate": int}))
+
+    monkeypatch.setattr(DEMO, "options_steps", lambda: {"demo_tariff": tariff_step})
+    entry = await _setup(hass, sim)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "demo_tariff"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "demo_tariff"}
+    )
+    assert result["step_id"] == "demo_tariff"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"rate": 7})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"rate": 7}
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["step_id"] == "settings"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 45}
+    )
+    assert entry.options == {"rate": 7, CONF_SCAN_INTERVAL: 45}
+    await hass.async_block_till_done()

@@ -672,7 +672,7 @@ from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.const import Platform
 import probatio as vol
 
-from ..base import DeviceIdentity, Vendor
+from ...contract import DeviceIdentity, Vendor
 
 
 class FakeVendor(Vendor):

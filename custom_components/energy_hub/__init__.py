@@ -10,10 +10,12 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN
-from .coordinator import EnergyHubConfigEntry
-from .vendors import VENDORS, get_vendor
+from .contract import VENDORS, EnergyHubConfigEntry, get_vendor
+from .vendors import register_all
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+register_all()
 
 #: Every platform any vendor uses; each entry forwards only its vendor's.
 PLATFORMS: tuple[Platform, ...] = (

@@ -6,7 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EnergyHubConfigEntry
+from .contract import EnergyHubConfigEntry
 
 # one write at a time per device
 PARALLEL_UPDATES = 1

@@ -1,6 +1,6 @@
 """Config flow: a menu of vendors, each vendor's connection steps, reauth, reconfigure, options.
 
-The vendor steps come from the registry (``vendors.VENDORS``): a vendor's first step has the
+The vendor steps come from the registry (``contract.VENDORS``): a vendor's first step has the
 vendor's key as its id; vendors may add further steps (``Vendor.flow_steps``). Every step
 tests the connection for real before an entry is created or changed.
 """
@@ -17,8 +17,15 @@ from homeassistant.helpers import selector
 import probatio as vol
 
 from .const import CONF_VENDOR, DOMAIN, LOGGER
-from .coordinator import EnergyHubConfigEntry
-from .vendors import VENDORS, DeviceIdentity, FlowError, Vendor, get_vendor
+from .contract import (
+    VENDORS,
+    DeviceIdentity,
+    EnergyHubConfigEntry,
+    FlowError,
+    StepHandler,
+    Vendor,
+    get_vendor,
+)
 
 StepMethod = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 
@@ -78,13 +85,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                     return self._bind_connection(vendor)
         raise AttributeError(name)
 
-    def _bind(
-        self,
-        vendor: Vendor,
-        handler: Callable[
-            [EnergyHubConfigFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]
-        ],
-    ) -> StepMethod:
+    def _bind(self, vendor: Vendor, handler: StepHandler) -> StepMethod:
         async def step(user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
             self.vendor = vendor
             return await handler(self, user_input)
@@ -236,11 +237,40 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EnergyHubOptionsFlow(OptionsFlowWithReload):
-    """Poll interval within the vendor's range, plus vendor options."""
+    """Poll interval within the vendor's range, vendor options, and vendor options steps.
+
+    A vendor with options steps (``Vendor.options_steps``) gets a menu first: the general
+    settings form (``settings``) and its own steps.
+    """
+
+    def __getattr__(self, name: str) -> StepMethod:
+        """Resolve ``async_step_<id>`` for the options steps of the entry's vendor."""
+        if name.startswith("async_step_"):
+            step_id = name.removeprefix("async_step_")
+            vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
+            handler = vendor.options_steps().get(step_id)
+            if handler is not None:
+
+                async def step(user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+                    return await handler(self, user_input)
+
+                return step
+        raise AttributeError(name)
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the options."""
+        """The menu when the vendor has options steps, else the settings form."""
         vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
+        steps = list(vendor.options_steps())
+        if steps:
+            return self.async_show_menu(step_id="init", menu_options=["settings", *steps])
+        return await self.async_step_settings(user_input)
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the poll interval and the vendor's options."""
+        vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
+        step_id = "settings" if vendor.options_steps() else "init"
         if user_input is not None:
             new_options = {**self.config_entry.options, **user_input}
             new_options[CONF_SCAN_INTERVAL] = int(new_options[CONF_SCAN_INTERVAL])
@@ -260,4 +290,4 @@ class EnergyHubOptionsFlow(OptionsFlowWithReload):
             ),
             **vendor.entry_options_schema(self.config_entry),
         }
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
+        return self.async_show_form(step_id=step_id, data_schema=vol.Schema(schema))

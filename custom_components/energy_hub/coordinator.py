@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -22,24 +20,7 @@ from .api import (
     EnergyHubUnavailableError,
 )
 from .const import DOMAIN, LOGGER
-
-if TYPE_CHECKING:
-    from .vendors.base import Vendor
-
-
-@dataclass(kw_only=True)
-class EnergyHubRuntimeData:
-    """What a loaded entry keeps: its vendor, the main coordinator and the client.
-
-    Vendors needing more (a second coordinator, a discovery cache) subclass this.
-    """
-
-    vendor: Vendor
-    coordinator: EnergyHubCoordinator[Any]
-    client: Any
-
-
-type EnergyHubConfigEntry = ConfigEntry[EnergyHubRuntimeData]
+from .contract import EnergyHubConfigEntry
 
 #: Failed polls in a row, for the same reason, before a repair issue is raised.
 REPAIR_AFTER_POLLS = 3

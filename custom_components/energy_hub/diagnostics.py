@@ -8,7 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import TO_REDACT
-from .coordinator import EnergyHubConfigEntry
+from .contract import EnergyHubConfigEntry
 
 
 async def async_get_config_entry_diagnostics(

@@ -12,7 +12,8 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, LOGGER
-from .coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from .contract import EnergyHubConfigEntry
+from .coordinator import EnergyHubCoordinator
 
 
 class DynamicEntities[DataT]:

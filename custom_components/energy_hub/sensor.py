@@ -6,7 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EnergyHubConfigEntry
+from .contract import EnergyHubConfigEntry
 
 # read-only: the coordinator does the I/O
 PARALLEL_UPDATES = 0

@@ -12,7 +12,7 @@ import sys
 
 from homeassistant.__main__ import main
 
-from custom_components.energy_hub.vendors import register
+from custom_components.energy_hub.contract import register
 from tests.demo_vendor import DEMO
 
 if __name__ == "__main__":

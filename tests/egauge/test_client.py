@@ -15,7 +15,6 @@ from custom_components.energy_hub.api.egauge import (
     EgaugeClient,
     EgaugePermissionError,
     digest_hash,
-    normalize_host,
     parse_registers,
 )
 from custom_components.energy_hub.api.errors import (
@@ -61,13 +60,6 @@ def test_digest_hash_vector() -> None:
         )
         == "418d3fc57655f697469cf54b2137fbc4"
     )
-
-
-def test_normalize_host() -> None:
-    """Bare hosts get http://; a trailing /api or slash is dropped."""
-    assert normalize_host(" meter.local ") == "http://meter.local"
-    assert normalize_host("https://meter.local/api/") == "https://meter.local"
-    assert normalize_host("http://10.0.0.2:8080") == "http://10.0.0.2:8080"
 
 
 async def test_login_and_one_request_per_poll(

@@ -55,7 +55,7 @@ async def test_user_flow_errors_then_success(hass: HomeAssistant, meter: EgaugeS
     result = await hass.config_entries.flow.async_configure(
         flow_id, _form(meter, host="ftp://meter")
     )
-    assert result["errors"] == {CONF_HOST: "egauge_invalid_host"}
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
 
     meter.faults.status = 404
     result = await hass.config_entries.flow.async_configure(flow_id, _form(meter))
@@ -187,4 +187,4 @@ async def test_invalid_addresses(hass: HomeAssistant) -> None:
             result["flow_id"],
             {CONF_HOST: host, CONF_USERNAME: "owner", CONF_PASSWORD: "x", CONF_VERIFY_SSL: False},
         )
-        assert result["errors"] == {CONF_HOST: "egauge_invalid_host"}, host
+        assert result["errors"] == {CONF_HOST: "invalid_host"}, host

@@ -21,7 +21,6 @@ from custom_components.energy_hub.api.ems import (
     _int,
     _map_entries,
     load_protocol,
-    normalise_host,
     parse_sample,
     parse_value,
     to_seconds,
@@ -34,7 +33,7 @@ from custom_components.energy_hub.api.errors import (
     EnergyHubResponseError,
 )
 from custom_components.energy_hub.api.http import HttpResponse
-from custom_components.energy_hub.vendors.ems.sensor import uid_from_unique_id
+from custom_components.energy_hub.vendors.ems.entities import uid_from_unique_id
 from simulators.base import Simulator
 from simulators.ems import EmsSimulator
 
@@ -300,8 +299,6 @@ def test_parsers() -> None:
     assert sample.time_ms == 1752493029975
     assert sample.status is None
     assert sample.reason is None
-    assert normalise_host("10.0.0.5/") == "https://10.0.0.5"
-    assert normalise_host("http://ems.local") == "http://ems.local"
 
 
 def test_signal_table() -> None:

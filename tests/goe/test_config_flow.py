@@ -97,7 +97,7 @@ async def test_local_flow(hass: HomeAssistant, sim: GoeSimulator) -> None:
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": "127.0.0.1:9"})
     assert result["errors"] == {"host": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": "  "})
-    assert result["errors"] == {"host": "cannot_connect"}
+    assert result["errors"] == {"host": "invalid_host"}
 
     sim.faults.offline = True
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": sim.url})
@@ -193,7 +193,7 @@ async def test_reconfigure_local(hass: HomeAssistant, sim: GoeSimulator) -> None
         result["flow_id"], {"host": f"{sim.host}:{sim.port}"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data["host"] == f"{sim.host}:{sim.port}"
+    assert entry.data["host"] == f"http://{sim.host}:{sim.port}"  # stored normalised
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 

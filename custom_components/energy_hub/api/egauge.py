@@ -29,7 +29,7 @@ from .errors import (
     EnergyHubRequestError,
     EnergyHubResponseError,
 )
-from .http import HttpClient, HttpResponse, expect_dict
+from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
 from .tokens import TokenManager
 
 _LOGGER = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ class EgaugeClient(HttpClient):
         timeout: float = 10.0,
     ) -> None:
         """Use the injected session; nothing happens on the network until a call."""
-        super().__init__(session, normalize_host(host), timeout=timeout, verify_ssl=verify_ssl)
+        super().__init__(session, normalize_base_url(host), timeout=timeout, verify_ssl=verify_ssl)
         self._username = username
         self._password = password
         self._challenge: tuple[str, str] | None = None
@@ -448,11 +448,3 @@ def _status_error(
     if resp.status in (502, 503, 504):
         return EnergyHubConnectionError(f"The meter is busy (HTTP {resp.status}) for {what}")
     return EnergyHubResponseError(f"Unexpected HTTP {resp.status} for {what}", status=resp.status)
-
-
-def normalize_host(host: str) -> str:
-    """A base URL from what the user typed: ``meter.local`` -> ``http://meter.local``."""
-    host = host.strip()
-    if "://" not in host:
-        host = f"http://{host}"
-    return host.rstrip("/").removesuffix("/api").rstrip("/")

@@ -20,19 +20,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 import logging
 import math
-import ssl
 import time
 from typing import Any
 
 import aiohttp
 
-from .errors import (
-    EnergyHubAuthError,
-    EnergyHubConnectionError,
-    EnergyHubRequestError,
-    EnergyHubResponseError,
-)
-from .http import HttpClient, HttpResponse, expect_dict, expect_list
+from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
+from .http import HttpClient, HttpResponse, expect_dict, expect_list, normalize_base_url
 from .tokens import TokenManager
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,10 +46,6 @@ _MAX_PAGES = 1000
 
 class EmsNotGatewayError(EnergyHubResponseError):
     """The address answered, but not like an EMS gateway (``/ver`` missing or odd)."""
-
-
-class EmsCertificateError(EnergyHubConnectionError):
-    """The gateway's TLS certificate could not be verified (usually a self-signed one)."""
 
 
 class EmsNotFoundError(EnergyHubRequestError):
@@ -330,14 +320,6 @@ def _error_text(resp: HttpResponse) -> str:
     return resp.text.strip()[:200]
 
 
-def normalise_host(host: str) -> str:
-    """The base URL for a host as the user typed it (HTTPS unless a scheme is given)."""
-    host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = f"https://{host}"
-    return host
-
-
 # -- client --------------------------------------------------------------------------------
 
 
@@ -356,7 +338,12 @@ class EmsClient(HttpClient):
         page_limit: int = MAX_LIMIT,
     ) -> None:
         """Create the client; nothing is sent until a method is called."""
-        super().__init__(session, normalise_host(host), timeout=timeout, verify_ssl=verify_ssl)
+        super().__init__(
+            session,
+            normalize_base_url(host, default_scheme="https"),
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+        )
         self._username = username
         self._password = password
         self.page_limit = max(1, min(MAX_LIMIT, page_limit))
@@ -366,34 +353,6 @@ class EmsClient(HttpClient):
             fallback_lifetime=TOKEN_LIFETIME,
             clock=lambda: time.time(),  # noqa: PLW0108
         )
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        query_string: str | None = None,
-        json_body: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> HttpResponse:
-        """One request; an untrusted certificate raises EmsCertificateError."""
-        try:
-            return await super().request(
-                method,
-                path,
-                params=params,
-                query_string=query_string,
-                json_body=json_body,
-                headers=headers,
-            )
-        except EnergyHubConnectionError as err:
-            # aiohttp's certificate error is also an ssl.SSLCertVerificationError
-            if isinstance(err.__cause__, ssl.SSLCertVerificationError):
-                raise EmsCertificateError(
-                    f"The TLS certificate of {self.base_url.host} is not trusted"
-                ) from err
-            raise
 
     # -- public endpoints --------------------------------------------------------------
 

@@ -15,6 +15,10 @@ class EnergyHubConnectionError(EnergyHubApiError):
     """The device or cloud could not be reached, timed out, or closed the connection."""
 
 
+class EnergyHubCertificateError(EnergyHubConnectionError):
+    """The device's TLS certificate could not be verified (often a self-signed one)."""
+
+
 class EnergyHubAuthError(EnergyHubApiError):
     """The credentials were refused (wrong password, revoked or unknown token)."""
 

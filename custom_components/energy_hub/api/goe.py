@@ -30,7 +30,7 @@ from .errors import (
     EnergyHubResponseError,
     EnergyHubUnavailableError,
 )
-from .http import HttpClient, HttpResponse, expect_dict
+from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -138,10 +138,7 @@ class GoeClient(HttpClient):
     @classmethod
     def local(cls, session: aiohttp.ClientSession, host: str) -> GoeClient:
         """A client of the charger's local API (``host`` with or without ``http://``)."""
-        host = host.strip().rstrip("/")
-        if "://" not in host:
-            host = f"http://{host}"
-        return cls(session, host)
+        return cls(session, normalize_base_url(host))
 
     @property
     def is_cloud(self) -> bool:

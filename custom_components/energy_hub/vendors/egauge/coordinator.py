@@ -8,7 +8,8 @@ from datetime import timedelta
 from homeassistant.core import HomeAssistant
 
 from ...api.egauge import EgaugeClient, MeterInfo, RegisterData
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator, EnergyHubRuntimeData
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData
+from ...coordinator import EnergyHubCoordinator
 
 
 class EgaugeCoordinator(EnergyHubCoordinator[RegisterData]):

@@ -1,9 +1,5 @@
 """EKM Omnimeters through the EKM Push cloud (readings, relays, triggers)."""
 
-from __future__ import annotations
+from .vendor import VENDOR
 
-from .vendor import EkmVendor
-
-VENDOR = EkmVendor()
-
-__all__ = ["VENDOR", "EkmVendor"]
+__all__ = ["VENDOR"]

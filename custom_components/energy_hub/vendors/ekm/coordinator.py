@@ -19,7 +19,8 @@ from homeassistant.util import dt as dt_util
 from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubRequestError
 from ...api.ekm import EkmClient, EkmReading, one_shot_rrule
 from ...const import DOMAIN
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator
+from ...contract import EnergyHubConfigEntry
+from ...coordinator import EnergyHubCoordinator
 from .const import RELAY_CONFIRM_TIMEOUT, RELAY_TRIGGER_PREFIX
 
 _LOGGER = logging.getLogger(__name__)

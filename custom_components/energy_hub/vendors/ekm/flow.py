@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol, cast
 
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import probatio as vol
 
 from ...api import EnergyHubApiError, EnergyHubAuthError
 from ...const import LOGGER
-from ..base import FlowError
+from ...contract import FlowError, Vendor, VendorFlow
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
 
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlowResult
 
-    from ...config_flow import EnergyHubConfigFlow
-    from .vendor import EkmVendor
+class Discovering(Protocol):
+    """What the first step needs besides the ``Vendor`` contract (``vendor.EkmVendor``)."""
+
+    async def async_discover(self, hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Check key and token; return the account's gateways and meters."""
+
 
 STEP_GATEWAY = f"{VENDOR_KEY}_gateway"
 
@@ -32,13 +37,13 @@ def credentials_schema() -> vol.Schema:
 
 
 async def async_step_credentials(
-    vendor: EkmVendor, flow: EnergyHubConfigFlow, user_input: dict[str, Any] | None
+    vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
 ) -> ConfigFlowResult:
     """First step: check the key (account API) and the token (Trigger API)."""
     errors: dict[str, str] = {}
     if user_input is not None:
         try:
-            found = await vendor.async_discover(flow.hass, user_input)
+            found = await cast("Discovering", vendor).async_discover(flow.hass, user_input)
         except FlowError as err:
             errors[err.field] = err.error
         except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
@@ -64,7 +69,7 @@ def _meter_label(meter: str, info: dict[str, Any]) -> str:
 
 
 async def async_step_gateway(
-    vendor: EkmVendor, flow: EnergyHubConfigFlow, user_input: dict[str, Any] | None
+    vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
 ) -> ConfigFlowResult:
     """Second step: the gateway this entry manages and the meters it reads."""
     if CONF_API_KEY not in flow.flow_data:

@@ -19,10 +19,10 @@ import probatio as vol
 from ...api import EnergyHubApiError
 from ...api.ekm import CONDITION_SOURCES, RELAY_STATUSES, RELAYS, THRESHOLD_TESTS, rrule_error
 from ...const import CONF_VENDOR, DOMAIN
-from ...coordinator import EnergyHubConfigEntry
+from ...contract import EnergyHubConfigEntry
 from .const import VENDOR_KEY
 from .coordinator import EkmCoordinator, is_relay_command
-from .entity import ekm_coordinator, raise_api_error
+from .entities import ekm_coordinator, raise_api_error
 
 SERVICE_CREATE = "create_trigger"
 SERVICE_UPDATE = "update_trigger"

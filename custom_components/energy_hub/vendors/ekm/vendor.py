@@ -18,21 +18,30 @@ import probatio as vol
 
 from ...api import EnergyHubApiError
 from ...api.ekm import DEFAULT_API_URL, DEFAULT_PUSH_URL, EkmClient
-from ...coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
+from ...contract import (
+    DeviceIdentity,
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    FlowError,
+    StepHandler,
+    Vendor,
+)
 from ...helpers import DynamicEntities, async_remove_stale_devices
-from ..base import DeviceIdentity, FlowError, StepHandler, Vendor
 from . import flow, services
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
 from .coordinator import EkmCoordinator, EkmData
-from .entity import (
+from .descriptions import LAST_READING, RELAY_SWITCHES, SENSORS
+from .entities import (
+    EkmLastReadingSensor,
+    EkmRelaySwitch,
+    EkmSensor,
+    EkmTriggerSwitch,
     ekm_coordinator,
     gateway_device,
     gateway_identifier,
     meter_device,
     meter_identifier,
 )
-from .sensor import LAST_READING, SENSORS, EkmLastReadingSensor, EkmSensor
-from .switch import RELAY_SWITCHES, EkmRelaySwitch, EkmTriggerSwitch
 
 
 class EkmVendor(Vendor):
@@ -244,3 +253,6 @@ class EkmVendor(Vendor):
             meter_identifier(m) for m in coordinator.meters
         }
         return not (device.identifiers & current)
+
+
+VENDOR = EkmVendor()

@@ -19,14 +19,15 @@ from ...api.errors import (
     EnergyHubUnavailableError,
 )
 from ...const import DOMAIN, LOGGER
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator, translate_api_error
+from ...contract import EnergyHubConfigEntry
+from ...coordinator import EnergyHubCoordinator, translate_api_error
 from ...helpers import async_remove_stale_devices, device_identifier
+from .const import MANUFACTURER
 
 #: How often devices, loads and signals are read again (not every poll: it costs requests).
 REDISCOVER_INTERVAL = timedelta(minutes=10)
 #: A sample older than this (or than three poll intervals, if longer) is stale.
 STALE_AFTER = timedelta(minutes=5)
-MANUFACTURER = "Carlo Gavazzi"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ from ...api.ems import EmsClient, EmsHistorySample, EmsNotFoundError
 from ...api.ems_signals import signal_type
 from ...api.errors import EnergyHubApiError, EnergyHubRequestError
 from ...const import CONF_VENDOR, DOMAIN
-from ...coordinator import EnergyHubConfigEntry, action_error
-from .sensor import uid_from_unique_id
+from ...contract import EnergyHubConfigEntry
+from ...coordinator import action_error
+from .const import VENDOR_KEY
+from .entities import uid_from_unique_id
 
 SERVICE_GET_HISTORY = "get_history"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -27,7 +29,6 @@ ATTR_END = "end"
 ATTR_LIMIT = "limit"
 DEFAULT_LIMIT = 1000
 MAX_SAMPLES = 10000
-VENDOR_KEY = "ems"
 
 GET_HISTORY_SCHEMA = vol.All(
     vol.Schema(

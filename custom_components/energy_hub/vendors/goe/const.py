@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 #: Config-entry data: the cloud charger's serial (shared label with the other vendors).
+VENDOR_KEY: Final = "goe"
 CONF_SERIAL: Final = "serial"
 #: Config-entry data: how Home Assistant reaches the charger.
 CONF_MODE: Final = "goe_mode"

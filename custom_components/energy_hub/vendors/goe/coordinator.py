@@ -15,7 +15,8 @@ from homeassistant.helpers.event import async_call_later
 from ...api import EnergyHubApiError
 from ...api.goe import GoeClient, GoeRejectedError
 from ...const import DOMAIN
-from ...coordinator import EnergyHubConfigEntry, EnergyHubCoordinator, action_error
+from ...contract import EnergyHubConfigEntry
+from ...coordinator import EnergyHubCoordinator, action_error
 from ...helpers import device_identifier
 from .const import REFRESH_AFTER_WRITE
 

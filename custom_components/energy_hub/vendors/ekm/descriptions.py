@@ -1,18 +1,17 @@
-"""Sensors of the EKM Omnimeters (one device per meter)."""
+"""EKM entity descriptions: the meter sensors, the last-reading sensor and the relay switches."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
-    SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -24,13 +23,6 @@ from homeassistant.const import (
     UnitOfReactiveEnergy,
     UnitOfReactivePower,
 )
-from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
-
-from ...api.ekm import EkmReading
-from ...entity import EnergyHubEntity
-from .coordinator import EkmCoordinator
 
 
 def _power_factor(value: float) -> float:
@@ -72,11 +64,14 @@ _ENERGY: dict[str, Any] = {
     "native_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
     "state_class": SensorStateClass.TOTAL_INCREASING,
 }
+
+
 _POWER: dict[str, Any] = {
     "device_class": SensorDeviceClass.POWER,
     "native_unit_of_measurement": UnitOfPower.WATT,
     "state_class": SensorStateClass.MEASUREMENT,
 }
+
 
 SENSORS: tuple[EkmSensorDescription, ...] = (
     EkmSensorDescription(key="kWh_Tot", translation_key="energy", field="kWh_Tot", **_ENERGY),
@@ -195,6 +190,7 @@ SENSORS: tuple[EkmSensorDescription, ...] = (
     ),
 )
 
+
 LAST_READING = SensorEntityDescription(
     key="last_reading",
     translation_key="last_reading",
@@ -203,91 +199,9 @@ LAST_READING = SensorEntityDescription(
 )
 
 
-class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
-    """An entity of one meter; unavailable while the meter is missing from the reads."""
-
-    def __init__(
-        self,
-        coordinator: EkmCoordinator,
-        description: EntityDescription,
-        meter: str,
-        device_info: DeviceInfo,
-    ) -> None:
-        """Bind to ``meter``."""
-        super().__init__(
-            coordinator,
-            description,
-            unique_id=f"ekm_{meter}_{description.key}",
-            device_info=device_info,
-        )
-        self._meter = meter
-
-    @property
-    def reading(self) -> EkmReading | None:
-        """The meter's latest read (None when the cloud sent none)."""
-        return self.coordinator.data.readings.get(self._meter)
-
-    @property
-    def available(self) -> bool:
-        """Available while the cloud reports the meter at all (a bad read is 'unknown')."""
-        return super().available and self.reading is not None
-
-
-#: A counter reading lower than the last one is only believed after this many reads.
-COUNTER_DROP_READS = 3
-
-
-class EkmSensor(EkmMeterEntity, SensorEntity):
-    """One reading field; None (unknown) for a bad read, never 0.
-
-    For counters (total_increasing), a single read lower than the last one is treated as
-    a glitch and shown as unknown, so the Energy dashboard never books a false meter
-    reset; a lower value that persists (a real reset or a replaced meter) is accepted.
-    """
-
-    entity_description: EkmSensorDescription
-
-    def __init__(
-        self,
-        coordinator: EkmCoordinator,
-        description: EkmSensorDescription,
-        meter: str,
-        device_info: DeviceInfo,
-    ) -> None:
-        """Bind to one field of ``meter``; the value is computed once per poll."""
-        super().__init__(coordinator, description, meter, device_info)
-        self._last_total: float | None = None
-        self._drops = 0
-        self._attr_native_value = self._compute()
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._attr_native_value = self._compute()
-        super()._handle_coordinator_update()
-
-    def _compute(self) -> float | None:
-        """The field of the latest good read (converted, counters checked)."""
-        reading = self.reading
-        value = None if reading is None else reading.value(self.entity_description.field)
-        if value is None:
-            return None
-        if self.entity_description.convert is not None:
-            return self.entity_description.convert(value)
-        if self.entity_description.state_class is SensorStateClass.TOTAL_INCREASING:
-            if self._last_total is not None and value < self._last_total:
-                self._drops += 1
-                if self._drops < COUNTER_DROP_READS:
-                    return None
-            self._drops = 0
-            self._last_total = value
-        return value
-
-
-class EkmLastReadingSensor(EkmMeterEntity, SensorEntity):
-    """When the meter was last read successfully."""
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The time stamp of the latest good read."""
-        reading = self.reading
-        return reading.timestamp if reading is not None and reading.good else None
+RELAY_SWITCHES: tuple[SwitchEntityDescription, ...] = tuple(
+    SwitchEntityDescription(
+        key=relay, translation_key="relay", translation_placeholders={"relay": relay[-1]}
+    )
+    for relay in ("relay_1", "relay_2")
+)

@@ -1,34 +1,135 @@
-"""What a vendor plugs into Energy Hub: the ``Vendor`` base class.
+"""The plug-in contract: what a vendor provides and what the generic layer calls.
 
 A vendor is a folder ``vendors/<key>/`` whose ``__init__.py`` exposes ``VENDOR``, an
-instance of a ``Vendor`` subclass, plus one line in ``vendors/__init__.py``. The generic
-modules (config flow, platforms, diagnostics, services) call only what is defined here.
+instance of a ``Vendor`` subclass, registered by one line in ``vendors/__init__.py``.
+The generic layer (config flow, coordinator base, platforms, diagnostics) calls only
+what is defined here.
+
+Layering (each layer imports only the ones before it)::
+
+    api  ->  contract (+ const)  ->  generic layer  ->  vendors  ->  entry points
+
+This module therefore imports nothing of ours but ``const``: the types the generic
+layer provides (the config flow, the coordinator) appear here only as protocols.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 import probatio as vol
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigFlowResult
     from homeassistant.helpers.device_registry import DeviceEntry
 
-    from ..config_flow import EnergyHubConfigFlow
-    from ..coordinator import EnergyHubConfigEntry, EnergyHubRuntimeData
+
+class VendorFlow(Protocol):
+    """What a vendor's config-flow step may use of the flow (``EnergyHubConfigFlow``)."""
+
+    hass: HomeAssistant
+    #: Data gathered by earlier steps of a multi-step vendor flow.
+    flow_data: dict[str, Any]
+
+    def async_show_form(
+        self,
+        *,
+        step_id: str | None = None,
+        data_schema: vol.Schema | None = None,
+        errors: dict[str, str] | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+        last_step: bool | None = None,
+        preview: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form (``FlowHandler.async_show_form``)."""
+
+    def async_show_menu(
+        self,
+        *,
+        step_id: str | None = None,
+        menu_options: Container[str],
+        sort: bool = False,
+        description_placeholders: Mapping[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Show a menu (``FlowHandler.async_show_menu``)."""
+
+    async def async_connection_step(
+        self,
+        vendor: Vendor,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        *,
+        fixed: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """The generic connection form of ``vendor`` shown as ``step_id``."""
+
+    async def async_finish(
+        self, vendor: Vendor, identity: DeviceIdentity, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Create the entry for a tested connection."""
+
+
+class VendorOptionsFlow(Protocol):
+    """What a vendor's options step may use of the options flow."""
+
+    hass: HomeAssistant
+
+    @property
+    def config_entry(self) -> EnergyHubConfigEntry:
+        """The entry whose options are edited."""
+
+    def async_show_form(
+        self,
+        *,
+        step_id: str | None = None,
+        data_schema: vol.Schema | None = None,
+        errors: dict[str, str] | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+        last_step: bool | None = None,
+        preview: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form (``FlowHandler.async_show_form``)."""
+
+    def async_create_entry(
+        self,
+        *,
+        title: str | None = None,
+        data: Mapping[str, Any],
+        description: str | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Store the options (``data``: the complete new options)."""
+
 
 #: A config-flow step a vendor adds: called with the flow and the submitted form (or None).
-StepHandler = Callable[
-    ["EnergyHubConfigFlow", dict[str, Any] | None], Awaitable["ConfigFlowResult"]
+StepHandler = Callable[[VendorFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+#: An options-flow step a vendor adds (same shape, on the options flow).
+OptionsStepHandler = Callable[
+    [VendorOptionsFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]
 ]
+
+
+@dataclass(kw_only=True)
+class EnergyHubRuntimeData:
+    """What a loaded entry keeps: its vendor, the main coordinator and the client.
+
+    Vendors needing more (a second coordinator, a discovery cache) subclass this.
+    """
+
+    vendor: Vendor
+    coordinator: DataUpdateCoordinator[Any]
+    client: Any
+
+
+type EnergyHubConfigEntry = ConfigEntry[EnergyHubRuntimeData]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +222,14 @@ class Vendor(ABC):
         """
         return {}
 
+    def options_steps(self) -> Mapping[str, OptionsStepHandler]:
+        """Extra options-flow steps (step id -> handler); step ids start with the key.
+
+        When there are any, the options flow opens with a menu of the general settings
+        (poll interval and ``entry_options_schema``) and these steps.
+        """
+        return {}
+
     def options_schema(self, options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
         """Vendor-specific options besides the poll interval (schema dict)."""
         return {}
@@ -177,3 +286,20 @@ class Vendor(ABC):
     def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
         """Whether a user may delete ``device`` (True when it is gone from the device)."""
         return False
+
+
+# -- the registry ------------------------------------------------------------------------
+# Filled by ``vendors/__init__.py`` (one line per vendor) when the integration is imported;
+# the generic layer reads it, so it never imports a vendor module itself.
+
+VENDORS: dict[str, Vendor] = {}
+
+
+def register(vendor: Vendor) -> None:
+    """Add a vendor to the registry (tests use this for a test-only vendor)."""
+    VENDORS[vendor.key] = vendor
+
+
+def get_vendor(key: str) -> Vendor:
+    """The vendor of a config entry; KeyError when it is unknown."""
+    return VENDORS[key]

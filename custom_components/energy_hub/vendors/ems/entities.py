@@ -1,4 +1,4 @@
-"""One sensor per enabled EMS signal; its meaning comes from the ``si`` table.
+"""EMS entities: one sensor per enabled signal (meaning from the ``si`` table), one button.
 
 Loads are shown in the entity name (``{load} voltage L1`` on the EMS device's page), not as
 devices of their own: a load is a measurement channel of a meter, not a separate piece of
@@ -10,19 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
+from homeassistant.components.button import ButtonEntity
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ...api.ems import EmsSample
-from ...api.ems_signals import GENERIC_NAME_KEY, SignalType, signal_type
+from ...api.ems_signals import signal_type
 from ...entity import EnergyHubEntity
 from .coordinator import EmsCoordinator, ems_device_identifier, gateway_identifier
+from .descriptions import REDISCOVER, describe
 
 #: The realtime status ``s`` of a valid sample (the API document's example has s = 1).
 VALID_STATUS = 1
@@ -39,19 +36,6 @@ def uid_from_unique_id(unique_id: str) -> int | None:
     if not sep or not tail.isdigit():
         return None
     return int(tail)
-
-
-def describe(uid: int, row: SignalType | None) -> SensorEntityDescription:
-    """The entity description of a signal with table row ``row`` (None: unknown code)."""
-    if row is None:
-        return SensorEntityDescription(key=f"signal_{uid}", translation_key=GENERIC_NAME_KEY)
-    return SensorEntityDescription(
-        key=f"signal_{uid}",
-        translation_key=row.name_key,
-        device_class=SensorDeviceClass(row.device_class) if row.device_class else None,
-        native_unit_of_measurement=row.unit,
-        state_class=SensorStateClass(row.state_class) if row.state_class else None,
-    )
 
 
 class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
@@ -145,3 +129,22 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
                 stale=self._stale(sample),
             )
         return attributes
+
+
+class EmsRediscoverButton(EnergyHubEntity[EmsCoordinator], ButtonEntity):
+    """Rediscover at once, so that a change made on the gateway shows up now."""
+
+    def __init__(self, coordinator: EmsCoordinator) -> None:
+        """Attach the button to the gateway device."""
+        serial = coordinator.data.system.serial
+        super().__init__(
+            coordinator,
+            REDISCOVER,
+            unique_id=f"{serial}_rediscover",
+            device_info=DeviceInfo(identifiers={gateway_identifier(serial)}),
+        )
+
+    async def async_press(self) -> None:
+        """Read the configuration and the realtime values now."""
+        self.coordinator.discovered_at = None
+        await self.coordinator.async_refresh()

@@ -1,0 +1,79 @@
+"""eGauge config flow: the connection form and its test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import probatio as vol
+
+from ...api.egauge import EgaugeClient, EgaugePermissionError
+from ...api.errors import (
+    EnergyHubApiError,
+    EnergyHubAuthError,
+    EnergyHubCertificateError,
+    EnergyHubConnectionError,
+)
+from ...api.http import InvalidHostError, normalize_base_url
+from ...const import CONF_VERIFY_SSL
+from ...contract import DeviceIdentity, FlowError
+from .const import DEFAULT_USERNAME
+
+
+def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    """Address (http or https URL, or a bare host), user, password, certificate check."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): str,
+            vol.Required(CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)): str,
+            vol.Required(CONF_PASSWORD): selector.TextSelector(
+                selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+            ),
+            vol.Required(CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, False))): bool,
+        }
+    )
+
+
+def client(hass: HomeAssistant, data: Mapping[str, Any]) -> EgaugeClient:
+    """A client on Home Assistant's shared session for a form's or an entry's data."""
+    return EgaugeClient(
+        async_get_clientsession(hass),
+        data[CONF_HOST],
+        data[CONF_USERNAME],
+        data[CONF_PASSWORD],
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, False)),
+    )
+
+
+async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
+    """Log in, read the identity and the registers once."""
+    try:
+        url = normalize_base_url(str(data.get(CONF_HOST, "")))
+    except InvalidHostError as err:
+        raise FlowError("invalid_host", field=CONF_HOST) from err
+    data = {**data, CONF_HOST: url}
+    meter_client = client(hass, data)
+    try:
+        meter = await meter_client.async_get_meter_info()
+        await meter_client.async_get_registers()
+    except EgaugePermissionError as err:
+        raise FlowError("egauge_missing_permission") from err
+    except EnergyHubAuthError as err:
+        raise FlowError("invalid_auth") from err
+    except EnergyHubCertificateError as err:
+        raise FlowError("egauge_certificate", field=CONF_VERIFY_SSL) from err
+    except EnergyHubConnectionError as err:
+        raise FlowError("cannot_connect", field=CONF_HOST) from err
+    except EnergyHubApiError as err:
+        raise FlowError("egauge_not_a_meter", field=CONF_HOST) from err
+    finally:
+        await meter_client.async_logout()
+    return DeviceIdentity(
+        unique_id=meter.serial,
+        title=meter.hostname or f"eGauge {meter.serial}",
+        data_updates={CONF_HOST: url},
+    )

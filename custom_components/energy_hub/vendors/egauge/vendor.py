@@ -1,0 +1,132 @@
+"""eGauge meters through the eGauge WebAPI: every register, one request per poll."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import probatio as vol
+
+from ...api.egauge import EgaugeClient, MeterInfo
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError
+from ...const import DOMAIN
+from ...contract import DeviceIdentity, EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...helpers import DynamicEntities
+from . import flow
+from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
+from .entities import EgaugeRebootButton, entity_keys, sensors_for
+
+
+class EgaugeVendor(Vendor):
+    """The eGauge plug-in."""
+
+    key = "egauge"
+    name = "eGauge"
+    platforms = (Platform.BUTTON, Platform.SENSOR)
+    default_scan_interval = 30
+    min_scan_interval = 5
+    max_scan_interval = 3600
+    reauth_keys = (CONF_PASSWORD,)
+    secret_keys = frozenset({CONF_PASSWORD})
+    redact_keys = frozenset({CONF_HOST, "hostname", "configuration_url"})
+
+    # -- config flow (vendors/egauge/flow.py) -----------------------------------------
+
+    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        """Address (http or https URL, or a bare host), user, password, certificate check."""
+        return flow.connection_schema(defaults)
+
+    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
+        """Log in, read the identity and the registers once."""
+        return await flow.async_validate(hass, data)
+
+    # -- runtime -------------------------------------------------------------------------
+
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> EnergyHubRuntimeData:
+        """Read the meter's identity, then the first poll."""
+        client = flow.client(hass, entry.data)
+        meter = await self._async_meter_info(client)
+        if entry.unique_id is not None and meter.serial != entry.unique_id:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="egauge_wrong_meter",
+                translation_placeholders={"serial": meter.serial},
+            )
+        coordinator = EgaugeCoordinator(hass, entry, client, meter, self.scan_interval(entry))
+        await coordinator.async_config_entry_first_refresh()
+        return EgaugeRuntimeData(vendor=self, coordinator=coordinator, client=client, meter=meter)
+
+    @staticmethod
+    async def _async_meter_info(client: EgaugeClient) -> MeterInfo:
+        try:
+            return await client.async_get_meter_info()
+        except EnergyHubAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except EnergyHubApiError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    def async_setup_platform(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        platform: Platform,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Sensors follow the meter's registers; one reboot button."""
+        coordinator = cast("EgaugeCoordinator", entry.runtime_data.coordinator)
+        if platform is Platform.BUTTON:
+            async_add_entities([EgaugeRebootButton(coordinator)])
+            return
+        DynamicEntities(
+            hass,
+            entry,
+            coordinator,
+            platform,
+            async_add_entities,
+            keys_fn=entity_keys,
+            create_fn=lambda key: list(sensors_for(coordinator, key)),
+            unique_id_prefix=f"{coordinator.meter.serial}_",
+        ).async_start()
+
+    async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+        """Give the token back."""
+        client: EgaugeClient = entry.runtime_data.client
+        await client.async_logout()
+
+    async def async_diagnostics(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> dict[str, Any]:
+        """Meter identity, the last poll's registers and the client's counters."""
+        runtime = entry.runtime_data
+        client: EgaugeClient = runtime.client
+        meter = cast("EgaugeRuntimeData", runtime).meter
+        data = runtime.coordinator.data
+        return {
+            "meter": {
+                "serial": meter.serial,
+                "model": meter.model,
+                "firmware": meter.firmware,
+                "hostname": meter.hostname,
+            },
+            "client": {
+                "request_count": client.request_count,
+                "login_count": client.tokens.login_count,
+                "scheme": client.base_url.scheme,
+            },
+            "registers": data.as_dict() if data is not None else None,
+        }
+
+
+VENDOR = EgaugeVendor()

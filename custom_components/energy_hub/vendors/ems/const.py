@@ -1,0 +1,10 @@
+"""Constants of the EMS gateway vendor."""
+
+from __future__ import annotations
+
+from typing import Final
+
+VENDOR_KEY: Final = "ems"
+#: A bare host means HTTPS: the Webapi is served over TLS (seed 002).
+DEFAULT_SCHEME: Final = "https"
+MANUFACTURER: Final = "Carlo Gavazzi"

@@ -1,0 +1,142 @@
+"""The EMS smart-meter gateway (Carlo Gavazzi EMS Webapi 1.0.0) as an Energy Hub vendor.
+
+One config entry per gateway (unique id: its serial number). The gateway is a device; each
+EMS device is a device linked to it; each enabled signal is a sensor named after its load
+and its meaning (from the ``si`` table in ``api/ems_signals.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any, cast
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import probatio as vol
+
+from ...api.ems import EmsClient
+from ...api.ems_signals import signal_type
+from ...contract import DeviceIdentity, EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...helpers import DynamicEntities
+from . import flow, services
+from .coordinator import EmsCoordinator, EmsData, current_identifiers
+from .entities import EmsRediscoverButton, EmsSignalSensor
+
+
+def _coordinator(entry: EnergyHubConfigEntry) -> EmsCoordinator:
+    return cast("EmsCoordinator", entry.runtime_data.coordinator)
+
+
+#: Realtime samples shown in the diagnostics (the rest are counted).
+DIAGNOSTIC_SAMPLES = 20
+
+
+class EmsVendor(Vendor):
+    """The EMS gateway plug-in."""
+
+    key = "ems"
+    name = "EMS gateway"
+    platforms = (Platform.BUTTON, Platform.SENSOR)
+    default_scan_interval = 30
+    min_scan_interval = 10
+    max_scan_interval = 3600
+    reauth_keys = (CONF_PASSWORD,)
+    secret_keys = frozenset({CONF_PASSWORD})
+    redact_keys = frozenset({"sn", CONF_HOST})
+
+    # -- config flow (vendors/ems/flow.py) --------------------------------------------
+
+    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        """Host, API user and password, and whether to verify the certificate."""
+        return flow.connection_schema(defaults)
+
+    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
+        """Recognise the gateway (``/ver``), log in and read its serial number."""
+        return await flow.async_validate(hass, data)
+
+    # -- runtime -----------------------------------------------------------------------
+
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> EnergyHubRuntimeData:
+        """Read system info, discover and poll once; then poll every interval."""
+        client = flow.client(hass, entry.data)
+        coordinator = EmsCoordinator(hass, entry, client, self.scan_interval(entry))
+        await coordinator.async_config_entry_first_refresh()
+        return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
+
+    def async_setup_platform(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        platform: Platform,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """One sensor per enabled signal, following rediscoveries; the rediscover button."""
+        coordinator = _coordinator(entry)
+        if platform is Platform.BUTTON:
+            async_add_entities([EmsRediscoverButton(coordinator)])
+            return
+        serial = coordinator.data.system.serial
+        DynamicEntities[EmsData](
+            hass,
+            entry,
+            coordinator,
+            platform,
+            async_add_entities,
+            keys_fn=lambda data: [str(uid) for uid in data.config.enabled_signals],
+            create_fn=lambda key: [EmsSignalSensor(coordinator, int(key))],
+            unique_id_prefix=f"{serial}_signal_",
+        ).async_start()
+
+    async def async_diagnostics(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry
+    ) -> dict[str, Any]:
+        """System info, what discovery found, and a few samples."""
+        coordinator = _coordinator(entry)
+        client: EmsClient = entry.runtime_data.client
+        data: EmsData = coordinator.data
+        config = data.config
+        unknown = sorted(
+            {s.si for s in config.signals.values() if signal_type(s.si) is None},
+            key=lambda si: (si is None, si or 0),
+        )
+        samples = sorted(data.realtime.items())[:DIAGNOSTIC_SAMPLES]
+        return {
+            "system": asdict(data.system),
+            "client": {
+                "page_limit": client.page_limit,
+                "requests": client.request_count,
+                "logins": client.tokens.login_count,
+                "realtime_requests_per_poll": client.expected_realtime_requests(
+                    len(config.enabled_signals)
+                ),
+            },
+            "discovered_at": data.discovered_at.isoformat(),
+            "devices": [asdict(device) for device in config.devices.values()],
+            "loads": [asdict(load) for load in config.loads.values()],
+            "signals": {
+                "total": len(config.signals),
+                "enabled": len(config.enabled_signals),
+                "unknown_codes": unknown,
+            },
+            "realtime": {
+                "count": len(data.realtime),
+                "first_samples": [asdict(sample) for _, sample in samples],
+            },
+        }
+
+    def async_register_services(self, hass: HomeAssistant) -> None:
+        """The ``get_history`` action."""
+        services.async_register(hass)
+
+    def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
+        """A device may be deleted once the gateway no longer reports it."""
+        data: EmsData = _coordinator(entry).data
+        return not (device.identifiers & current_identifiers(data.system.serial, data.config))
+
+
+VENDOR = EmsVendor()
