@@ -32,12 +32,10 @@ if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry
 
 
-class VendorFlow(Protocol):
-    """What a vendor's config-flow step may use of the flow (``EnergyHubConfigFlow``)."""
+class FormFlow(Protocol):
+    """What every flow offers a vendor's step: Home Assistant and forms."""
 
     hass: HomeAssistant
-    #: Data gathered by earlier steps of a multi-step vendor flow.
-    flow_data: dict[str, Any]
 
     def async_show_form(
         self,
@@ -50,6 +48,13 @@ class VendorFlow(Protocol):
         preview: str | None = None,
     ) -> ConfigFlowResult:
         """Show a form (``FlowHandler.async_show_form``)."""
+
+
+class VendorFlow(FormFlow, Protocol):
+    """What a vendor's config-flow step may use of the flow (``EnergyHubConfigFlow``)."""
+
+    #: Data gathered by earlier steps of a multi-step vendor flow.
+    flow_data: dict[str, Any]
 
     def async_show_menu(
         self,
@@ -77,26 +82,12 @@ class VendorFlow(Protocol):
         """Create the entry for a tested connection."""
 
 
-class VendorOptionsFlow(Protocol):
+class VendorOptionsFlow(FormFlow, Protocol):
     """What a vendor's options step may use of the options flow."""
-
-    hass: HomeAssistant
 
     @property
     def config_entry(self) -> EnergyHubConfigEntry:
         """The entry whose options are edited."""
-
-    def async_show_form(
-        self,
-        *,
-        step_id: str | None = None,
-        data_schema: vol.Schema | None = None,
-        errors: dict[str, str] | None = None,
-        description_placeholders: Mapping[str, str] | None = None,
-        last_step: bool | None = None,
-        preview: str | None = None,
-    ) -> ConfigFlowResult:
-        """Show a form (``FlowHandler.async_show_form``)."""
 
     def async_create_entry(
         self,
@@ -303,3 +294,20 @@ def register(vendor: Vendor) -> None:
 def get_vendor(key: str) -> Vendor:
     """The vendor of a config entry; KeyError when it is unknown."""
     return VENDORS[key]
+
+
+def platform_setup(
+    platform: Platform,
+) -> Callable[
+    [HomeAssistant, EnergyHubConfigEntry, AddConfigEntryEntitiesCallback], Awaitable[None]
+]:
+    """A platform module's ``async_setup_entry``: the entry's vendor adds its entities."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        entry.runtime_data.vendor.async_setup_platform(hass, entry, platform, async_add_entities)
+
+    return async_setup_entry

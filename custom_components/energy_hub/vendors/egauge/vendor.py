@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import probatio as vol
 
 from ...api.egauge import EgaugeClient, MeterInfo
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError
 from ...const import DOMAIN
-from ...contract import DeviceIdentity, EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
 from ...helpers import DynamicEntities
 from . import flow
 from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
@@ -36,13 +34,8 @@ class EgaugeVendor(Vendor):
 
     # -- config flow (vendors/egauge/flow.py) -----------------------------------------
 
-    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
-        """Address (http or https URL, or a bare host), user, password, certificate check."""
-        return flow.connection_schema(defaults)
-
-    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
-        """Log in, read the identity and the registers once."""
-        return await flow.async_validate(hass, data)
+    connection_schema = staticmethod(flow.connection_schema)
+    async_validate = staticmethod(flow.async_validate)
 
     # -- runtime -------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ and its meaning (from the ``si`` table in ``api/ems_signals.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -15,11 +14,10 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import probatio as vol
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
-from ...contract import DeviceIdentity, EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
 from ...helpers import DynamicEntities
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
@@ -49,13 +47,8 @@ class EmsVendor(Vendor):
 
     # -- config flow (vendors/ems/flow.py) --------------------------------------------
 
-    def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
-        """Host, API user and password, and whether to verify the certificate."""
-        return flow.connection_schema(defaults)
-
-    async def async_validate(self, hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
-        """Recognise the gateway (``/ver``), log in and read its serial number."""
-        return await flow.async_validate(hass, data)
+    connection_schema = staticmethod(flow.connection_schema)
+    async_validate = staticmethod(flow.async_validate)
 
     # -- runtime -----------------------------------------------------------------------
 
