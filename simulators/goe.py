@@ -479,7 +479,7 @@ class GoeSimulator(Simulator):
             return isinstance(v, (int, float)) and not isinstance(v, bool)
 
         kind = rule[0]
-        if key == "amp":
+        if key in ("amp", "mca"):
             ok = is_int(value) and 6 <= value <= int(self.state["ama"])
             return value, None if ok else "value out of range"
         if key == "ama":
