@@ -8,7 +8,9 @@ is one row here plus its name (``strings.en.json``, ``strings.de.json``) and its
 (``icons.json``).
 
 The row's ``key`` is the last part of the unique id (``goe_<serial>_<key>``): never change
-the key of a row that shipped (the first 21 rows are those of earlier releases).
+the key of a row that shipped (the rows under "rows of earlier releases" keep the unique ids,
+entity ids and history of the entities before the catalogue; tests/goe/test_catalogue.py
+checks them).
 """
 
 from __future__ import annotations

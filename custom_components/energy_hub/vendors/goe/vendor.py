@@ -61,7 +61,11 @@ class GoeVendor(Vendor):
     max_scan_interval = 3600
     reauth_keys = (CONF_API_TOKEN,)
     secret_keys = frozenset({CONF_API_TOKEN})
-    redact_keys = frozenset({"sse", "fna", "cak", "wcb", "ccw", "wifis", CONF_SERIAL})
+    #: RFID card names (``cards`` before firmware 60, ``c0n``... after) may be people's names.
+    redact_keys = frozenset(
+        {"sse", "fna", "cak", "wcb", "ccw", "wifis", "cards", CONF_SERIAL}
+        | {f"c{i}n" for i in range(10)}
+    )
 
     def __init__(self) -> None:
         """The cloud URL template is ours to change.
