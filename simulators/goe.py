@@ -147,7 +147,7 @@ KEYS: dict[str, tuple[Any, Rule]] = {
     # PV surplus
     "fup": (False, _BOOL),
     "fzf": (False, _BOOL),
-    "pgt": (-200.0, _WATT),
+    "pgt": (0.0, _WATT),
     "fst": (1_400.0, ("float", 0, 100_000)),
     "sh": (200.0, ("float", 0, 100_000)),
     "psh": (500.0, ("float", 0, 100_000)),

@@ -330,7 +330,7 @@ async def test_device_page_fixes(
     reason = hass.states.get(f"sensor.{PREFIX}_charging_reason")
     assert reason is not None
     assert reason.state == "no_car"
-    assert reason.attributes["code"] == -1
+    assert reason.attributes["code"] == 15  # what the charger reports is kept
     sim.plug()
     await advance(hass, freezer, 10)
     reason = hass.states.get(f"sensor.{PREFIX}_charging_reason")

@@ -99,13 +99,18 @@ class GoeEntity(EnergyHubEntity[GoeCoordinator]):
         return next((p for p in self.row.paths if p[0] in data), None)
 
     @property
-    def raw(self) -> Any:
-        """The charger's value (None when null or not there)."""
-        if self.row.value_fn is not None:
-            return self.row.value_fn(self.data)
+    def reported(self) -> Any:
+        """The charger's value at the row's path (None when null or not there)."""
         path = self._path()
         value = MISSING if path is None else resolve(self.data, path)
         return None if value is MISSING else value
+
+    @property
+    def raw(self) -> Any:
+        """The value the entity shows, before scaling (the row's ``value_fn`` if it has one)."""
+        if self.row.value_fn is not None:
+            return self.row.value_fn(self.data)
+        return self.reported
 
     @property
     def available(self) -> bool:
@@ -127,7 +132,7 @@ class GoeEntity(EnergyHubEntity[GoeCoordinator]):
             Platform.SENSOR,
             Platform.SELECT,
         ):
-            attrs["code"] = code(self.raw)
+            attrs["code"] = code(self.reported)
         return attrs or None
 
     def option_of(self, raw: Any) -> str | None:
