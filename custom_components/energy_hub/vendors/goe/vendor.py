@@ -14,7 +14,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import probatio as vol
 
-from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, GoeClient
+from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, UNSUPPORTED_MISSING, GoeClient
 from ...const import DOMAIN
 from ...contract import (
     DeviceIdentity,
@@ -220,7 +220,7 @@ class GoeVendor(Vendor):
             if any(str(p[0]) in data for p in row.paths):
                 continue
             missing = sorted(str(p[0]) for p in row.paths)
-            reasons = {support.unsupported.get(k, "not reported by the charger") for k in missing}
+            reasons = {support.unsupported.get(k, UNSUPPORTED_MISSING) for k in missing}
             unavailable[row.key] = f"{', '.join(missing)}: {'; '.join(sorted(reasons))}"
         return {
             "mode": entry.data.get(CONF_MODE),
