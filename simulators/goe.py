@@ -15,11 +15,20 @@ Values in ``/api/set`` are JSON: strings quoted, numbers bare, ``null`` for none
 A charging session advances ``wh``/``eto`` with the simulator's clock (``advance`` moves it
 on by hand); ``plug``/``unplug`` connect and disconnect a car; ``faults.offline`` makes the
 cloud answer 403 and the local API drop connections.
+
+``KEYS`` lists every key the simulated charger knows (default value and setter rule: some keys
+are refused outside their range, ``ama`` and ``lbr`` are clamped as the firmware does).
+``PROFILES`` are models and firmwares: ``v4-59`` (RFID cards in one ``cards`` array),
+``v4-60`` (firmware 60: ``c0n``...``c9n`` names, ``c0e``... energy, ``c0i``... id learnt) and
+``pro-60`` (a CORE/PRO without ``cbl``, ``ust``, ``psm``...: HTTP 400, with the known keys in
+the body, when a filter names a key it lacks or when the whole status is asked for).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import copy
+from dataclasses import dataclass
 import email.utils
 import json
 import secrets
@@ -33,15 +42,206 @@ from .base import Simulator, bearer_token
 DEFAULT_SERIAL = "012345"
 DEFAULT_TOKEN = "goe-cloud-token"
 
-#: Keys the firmware refuses to set (read-only).
-READ_ONLY = frozenset(
-    {"acu", "alw", "car", "err", "eto", "fwv", "modelStatus", "nrg", "rssi", "sse", "tma", "typ"}
-    | {"var", "wh", "pgrid", "ppv", "pakku", "cus", "pnp", "tpa", "oem"}
-)
+#: A setter rule: ("ro",) read-only; ("int"|"float", lo, hi) refused outside the range;
+#: ("clamp", lo, hi) stored clamped into the range (the answer still says true);
+#: ("choice", values); ("bool",); ("str", max_len); ("opt_float", lo, hi) null or a number;
+#: ("schedule",) a scheduler object; ("any",) anything (commands such as ``rst``).
+Rule = tuple[Any, ...]
+
+_RO: Rule = ("ro",)
+_BOOL: Rule = ("bool",)
+_MS_DAY: Rule = ("int", 0, 86_400_000)
+_WATT: Rule = ("float", -100_000, 100_000)
+
+
+def _schedule(control: int) -> dict[str, Any]:
+    day = {"begin": {"hour": 0, "minute": 0, "second": 0}, "end": {"hour": 6, "minute": 0}}
+    return {"control": control, "ranges": [day, {"begin": None, "end": None}]}
+
+
+#: Every key the simulated charger knows: default value (V4, 22 kW) and setter rule.
+#: Profiles (``PROFILES``) remove keys, rename the RFID card keys and change the firmware.
+KEYS: dict[str, tuple[Any, Rule]] = {
+    # identity (constants)
+    "sse": (DEFAULT_SERIAL, _RO),
+    "typ": ("go-eCharger_V4", _RO),
+    "var": (22, _RO),
+    "fwv": ("59.4", _RO),
+    "oem": ("go-e", _RO),
+    "fwc": ("5", _RO),
+    "ccrv": ("5", _RO),
+    "fna": ("go-eCharger", ("str", 64)),
+    # state
+    "car": (1, _RO),
+    "err": (0, _RO),
+    "modelStatus": (15, _RO),
+    "alw": (True, _RO),
+    "acu": (0, _RO),
+    "adi": (False, _RO),
+    "amt": (32, _RO),
+    "cbl": (32, _RO),
+    "cus": (3, _RO),
+    "ffb": (0, _RO),
+    "lck": (0, _RO),
+    "pwm": (0, _RO),
+    "fsp": (False, _RO),
+    "pnp": (0, _RO),
+    "pha": ([False, False, False, True, True, True], _RO),
+    "nrg": ([0.0] * 16, _RO),
+    "wh": (0.0, _RO),
+    "eto": (1_234_567, _RO),
+    "tpa": (0.0, _RO),
+    "mmp": (11_120.0, _RO),
+    "tma": ([21.5, 23.0], _RO),
+    "fhz": (49.98, _RO),
+    "rssi": (-61, _RO),
+    "wst": (3, _RO),
+    "rbc": (17, _RO),
+    "rbt": (86_400_000, _RO),
+    "rfb": (0, _RO),
+    "tsss": (1, _RO),
+    "loa": (None, _RO),
+    "cdi": ({"type": 0, "value": 0}, _RO),
+    "inva": (None, _RO),
+    "pgrid": (None, _RO),
+    "ppv": (None, _RO),
+    "pakku": (None, _RO),
+    "pvopt_averagePGrid": (0.0, _RO),
+    "pvopt_averagePPv": (0.0, _RO),
+    "pvopt_averagePAkku": (0.0, _RO),
+    "ocppc": (False, _RO),
+    "ocppa": (False, _RO),
+    "trx": (None, ("any",)),
+    # charging
+    "amp": (16, ("int", 6, 32)),
+    "ama": (32, ("clamp", 6, 32)),
+    "mca": (6, ("int", 6, 32)),
+    "clp": ([6, 10, 16, 20, 32], ("any",)),
+    "frc": (0, ("choice", (0, 1, 2))),
+    "psm": (0, ("choice", (0, 1, 2))),
+    "lmo": (3, ("choice", (3, 4, 5))),
+    "acs": (0, ("choice", (0, 1))),
+    "ust": (0, ("choice", (0, 1, 2))),
+    "dwo": (None, ("opt_float", 0, 1_000_000)),
+    "acp": (True, _BOOL),
+    "fmt": (300_000, _MS_DAY),
+    "mci": (0, _MS_DAY),
+    "mcpd": (0, _MS_DAY),
+    "su": (False, _BOOL),
+    "sua": (False, _BOOL),
+    "sumd": (5_000, ("int", 0, 60_000)),
+    "nmo": (False, _BOOL),
+    "upo": (False, _BOOL),
+    "bac": (3, ("choice", (0, 1, 2, 3))),
+    "sdp": (3, ("choice", (0, 1, 2, 3))),
+    "lbr": (255, ("clamp", 0, 255)),
+    "lse": (False, _BOOL),
+    "ct": ("", ("str", 64)),
+    # flexible tariff and next trip
+    "awe": (False, _BOOL),
+    "awp": (10.0, ("float", -100, 100)),
+    "awc": (0, ("choice", (0, 1))),
+    "ara": (False, _BOOL),
+    "ate": (15_000.0, ("float", 0, 200_000)),
+    "att": (25_200, ("int", 0, 86_399)),
+    # PV surplus
+    "fup": (False, _BOOL),
+    "fzf": (False, _BOOL),
+    "pgt": (0.0, _WATT),
+    "fst": (1_400.0, ("float", 0, 100_000)),
+    "sh": (200.0, ("float", 0, 100_000)),
+    "psh": (500.0, ("float", 0, 100_000)),
+    "po": (0.0, _WATT),
+    "zfo": (0.0, _WATT),
+    "spl3": (4_200.0, ("float", 0, 100_000)),
+    "psmd": (180_000, _MS_DAY),
+    "mptwt": (600_000, _MS_DAY),
+    "mpwst": (300_000, _MS_DAY),
+    "frm": (1, ("choice", (0, 1, 2))),
+    # load balancing
+    "loe": (False, _BOOL),
+    "loty": (0, ("choice", (0, 1))),
+    "lot": (32, ("int", 0, 10_000)),
+    "lof": (6, ("int", 0, 32)),
+    "lop": (50, ("int", 0, 65_535)),
+    # random delays (seconds)
+    "rdbs": (0, ("int", 0, 86_400)),
+    "rdes": (0, ("int", 0, 86_400)),
+    "rdbf": (0, ("int", 0, 86_400)),
+    "rdef": (0, ("int", 0, 86_400)),
+    "rdre": (0, ("int", 0, 86_400)),
+    "rdpl": (0, ("int", 0, 86_400)),
+    # time, network, services
+    "tds": (1, ("choice", (0, 1, 2))),
+    "tof": (60, ("int", -720, 840)),
+    "tse": (True, _BOOL),
+    "cwe": (True, _BOOL),
+    "ocppe": (False, _BOOL),
+    "sch_week": (_schedule(0), ("schedule",)),
+    "sch_satur": (_schedule(0), ("schedule",)),
+    "sch_sund": (_schedule(0), ("schedule",)),
+    "rst": (None, ("any",)),
+}
+#: Commands: accepted by /api/set, never reported by /api/status.
+COMMANDS = frozenset({"rst", "ids"})
+
+#: RFID cards: before firmware 60 one ``cards`` array, from 60 on ``c<i>n/e/i`` keys.
+CARD_NAMES = ("Alice", "Bob", "", "", "", "", "", "", "", "")
+CARD_ENERGY = (52_310, 4_100, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A model and firmware: which keys it has and how it answers unknown ones."""
+
+    firmware: str
+    typ: str
+    #: "array" = ``cards`` (before firmware 60), "keys" = ``c0n``...``c9i`` (60 and later)
+    cards: str
+    lacks: frozenset[str] = frozenset()
+    #: answer HTTP 400 (still with the known keys) when the filter names unknown keys,
+    #: and for an unfiltered status (CORE/PRO, go-e API v2 issue #312)
+    strict: bool = False
+
+
+PROFILES: dict[str, Profile] = {
+    "v4-59": Profile("59.4", "go-eCharger_V4", "array"),
+    "v4-60": Profile("60.2", "go-eCharger_V4", "keys"),
+    "pro-60": Profile(
+        "60.3",
+        "go-eCharger_Phoenix",
+        "keys",
+        lacks=frozenset({"cbl", "ust", "cus", "lck", "psm", "ffb", "upo", "sdp", "bac"}),
+        strict=True,
+    ),
+}
+
+
+def _card_keys(index: int) -> tuple[str, str, str]:
+    return f"c{index}n", f"c{index}e", f"c{index}i"
+
+
+def _rules() -> dict[str, Rule]:
+    rules = {key: rule for key, (_, rule) in KEYS.items()}
+    for i in range(10):
+        name, energy, card_id = _card_keys(i)
+        rules[name] = ("str", 32)
+        rules[energy] = ("float", 0, 1e12)
+        rules[card_id] = _RO
+    rules["cards"] = ("any",)
+    return rules
+
+
+RULES: dict[str, Rule] = _rules()
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class GoeSimulator(Simulator):
-    """A go-eCharger V4 (22 kW) with its cloud front."""
+    """A go-eCharger (V4 22 kW unless the profile says otherwise) with its cloud front."""
 
     name = "goe"
 
@@ -50,54 +250,45 @@ class GoeSimulator(Simulator):
         token: str = DEFAULT_TOKEN,
         serial: str = DEFAULT_SERIAL,
         *,
+        profile: str = "v4-59",
         with_psm: bool = True,
         clock: Callable[[], float] = time.time,
         **_: Any,
     ) -> None:
-        """Create the charger (the CLI may pass username/password; they are ignored)."""
+        """Create the charger (the CLI may pass username/password; they are ignored).
+
+        ``profile`` is one of ``PROFILES``: ``v4-59`` (before firmware 60, the default),
+        ``v4-60`` (firmware 60: card keys renamed) or ``pro-60`` (a CORE/PRO that lacks some
+        keys and answers HTTP 400 when asked for them).
+        """
         self.token = token
         self.serial = serial
         self.clock = clock
+        self.profile = PROFILES[profile]
         #: Cloud API switched on in the app (off -> 403).
         self.cloud_enabled = True
         #: How old the cloud's copy of the status is, in seconds (> age -> 404).
         self.data_age = 1.0
         self.voltage = 230.0
         #: Answer 400 (with the known keys) when the filter names unknown keys (CORE/PRO).
-        self.strict_filter = False
+        self.strict_filter = self.profile.strict
         self.state: dict[str, Any] = {
-            "sse": serial,
-            "typ": "go-eCharger_V4",
-            "var": 22,
-            "fwv": "59.4",
-            "oem": "go-e",
-            "fna": "go-eCharger",
-            "car": 1,
-            "err": 0,
-            "modelStatus": 15,
-            "alw": True,
-            "acu": 0,
-            "amp": 16,
-            "ama": 32,
-            "frc": 0,
-            "lmo": 3,
-            "acs": 0,
-            "ust": 0,
-            "cus": 3,
-            "dwo": None,
-            "wh": 0.0,
-            "eto": 1_234_567,
-            "tma": [21.5, 23.0],
-            "rssi": -61,
-            "wst": 3,
-            "pnp": 0,
-            "pgrid": None,
-            "ppv": None,
-            "pakku": None,
-            "nrg": [0.0] * 16,
+            key: copy.deepcopy(value)
+            for key, (value, _rule) in KEYS.items()
+            if key not in self.profile.lacks and key not in COMMANDS
         }
-        if with_psm:
-            self.state["psm"] = 0
+        self.state.update(sse=serial, fwv=self.profile.firmware, typ=self.profile.typ)
+        if self.profile.cards == "array":
+            self.state["cards"] = [
+                {"name": name, "energy": energy, "cardId": bool(name)}
+                for name, energy in zip(CARD_NAMES, CARD_ENERGY, strict=True)
+            ]
+        else:
+            for i, (name, energy) in enumerate(zip(CARD_NAMES, CARD_ENERGY, strict=True)):
+                key_name, key_energy, key_id = _card_keys(i)
+                self.state.update({key_name: name, key_energy: energy, key_id: bool(name)})
+        if not with_psm:
+            self.state.pop("psm", None)
         self._last_tick = clock()
         super().__init__()
         self._update_logic()
@@ -222,7 +413,8 @@ class GoeSimulator(Simulator):
     async def _local_status(self, request: web.Request) -> web.Response:
         data = self._filtered(request)
         wanted = [k for k in request.query.get("filter", "").split(",") if k]
-        unknown = self.strict_filter and any(k not in data for k in wanted)
+        # CORE/PRO: HTTP 400 for a filter with unknown keys and for the full status
+        unknown = self.strict_filter and (not wanted or any(k not in data for k in wanted))
         return web.json_response(data, status=400 if unknown else 200)
 
     def _cloud_auth(self, request: web.Request) -> web.Response | None:
@@ -260,11 +452,12 @@ class GoeSimulator(Simulator):
             value = json.loads(raw)
         except ValueError:
             return f"{key}: could not parse value ({raw})"
-        if key not in self.state and key not in ("ids", "rst"):
+        if key not in self.state and key not in COMMANDS:
             return f"{key}: key not found"
-        if key in READ_ONLY:
+        rule = ("ids",) if key == "ids" else RULES.get(key, ("any",))
+        if rule[0] == "ro":
             return f"{key}: tried to set api key without setter ({raw})"
-        error = self._validate(key, value)
+        value, error = self._validate(key, rule, value)
         if error is not None:
             return f"{key}: {error}"
         if key == "ids":
@@ -279,31 +472,51 @@ class GoeSimulator(Simulator):
         self._update_logic()
         return None
 
-    def _validate(self, key: str, value: Any) -> str | None:
-        def is_int(v: Any) -> bool:
-            return isinstance(v, int) and not isinstance(v, bool)
+    def _validate(self, key: str, rule: Rule, value: Any) -> tuple[Any, str | None]:
+        """The value to store (maybe clamped) and None, or the error text."""
 
-        choices = {"frc": (0, 1, 2), "psm": (0, 1, 2), "lmo": (3, 4, 5), "acs": (0, 1)}
-        choices["ust"] = (0, 1, 2)
-        if key in choices:
-            return None if is_int(value) and value in choices[key] else "value out of range"
-        if key == "amp":
+        def is_num(v: Any) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        kind = rule[0]
+        if key in ("amp", "mca"):
             ok = is_int(value) and 6 <= value <= int(self.state["ama"])
-            return None if ok else "value out of range"
+            return value, None if ok else "value out of range"
         if key == "ama":
-            return None if is_int(value) and 6 <= value <= 32 else "value out of range"
-        if key == "dwo":
-            ok = value is None or (isinstance(value, (int, float)) and value >= 0)
-            return None if ok and not isinstance(value, bool) else "invalid value"
-        if key == "fna":
-            return None if isinstance(value, str) else "expected a string"
-        if key == "ids":
-            if not isinstance(value, dict) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
-            ):
-                return "expected an object of numbers"
-            return None if "pGrid" in value else "pGrid missing"
-        return None
+            if not is_num(value):
+                return value, "value out of range"
+            # the charger clamps its maximum into what the variant can deliver
+            top = 16 if self.state.get("var") == 11 else 32
+            return max(6, min(top, int(value))), None
+        if kind == "clamp":
+            if not is_num(value):
+                return value, "value out of range"
+            return max(rule[1], min(rule[2], int(value))), None
+        if kind == "choice":
+            ok = is_int(value) and value in rule[1]
+            return value, None if ok else "value out of range"
+        if kind == "int":
+            ok = is_int(value) and rule[1] <= value <= rule[2]
+            return value, None if ok else "value out of range"
+        if kind == "float":
+            ok = is_num(value) and rule[1] <= value <= rule[2]
+            return value, None if ok else "value out of range"
+        if kind == "opt_float":
+            ok = value is None or (is_num(value) and rule[1] <= value <= rule[2])
+            return value, None if ok else "invalid value"
+        if kind == "bool":
+            return value, None if isinstance(value, bool) else "expected a boolean"
+        if kind == "str":
+            ok = isinstance(value, str) and len(value) <= rule[1]
+            return value, None if ok else "expected a string"
+        if kind == "schedule":
+            ok = isinstance(value, dict) and value.get("control") in (0, 1, 2)
+            return value, None if ok else "invalid scheduler"
+        if kind == "ids":
+            if not isinstance(value, dict) or not all(is_num(v) for v in value.values()):
+                return value, "expected an object of numbers"
+            return value, None if "pGrid" in value else "pGrid missing"
+        return value, None
 
     def _set_items(self, request: web.Request) -> list[tuple[str, str]]:
         return [(k, v) for k, v in request.query.items() if k != "token"]

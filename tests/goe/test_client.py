@@ -16,13 +16,18 @@ from custom_components.energy_hub.api.errors import (
     EnergyHubUnavailableError,
 )
 from custom_components.energy_hub.api.goe import (
+    UNSUPPORTED_MISSING,
+    UNSUPPORTED_REFUSED,
     GoeClient,
+    GoeKeySupport,
     GoeRejectedError,
     RateLimiter,
     encode_set_query,
     normalize_serial,
 )
-from simulators.goe import DEFAULT_TOKEN, GoeSimulator
+from simulators.goe import DEFAULT_TOKEN, KEYS, PROFILES, GoeSimulator
+
+from ..conftest import StartSimulator
 
 
 @pytest.fixture
@@ -261,3 +266,113 @@ async def test_at_most_one_request_per_second(
     assert len(times) == 3
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(gap >= 0.95 for gap in gaps), gaps
+
+
+async def test_read_reports_missing_keys(session: aiohttp.ClientSession, sim: GoeSimulator) -> None:
+    """``read`` tells which asked-for keys the charger did not send."""
+    client = _local(session, sim)
+    status = await client.read(["amp", "c0e", "cards"])
+    assert status.http_status == 200
+    assert status.missing == {"c0e"}
+    assert status.values["amp"] == 16
+    assert status.values["cards"][0] == {"name": "Alice", "energy": 52_310, "cardId": True}
+    assert (await client.read()).missing == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("profile", "present", "absent"),
+    [
+        ("v4-59", {"cards", "psm", "cbl"}, {"c0e", "c9n", "c3i"}),
+        ("v4-60", {"c0e", "c9n", "c3i", "psm", "cbl"}, {"cards"}),
+        ("pro-60", {"c0e", "c9n"}, {"cards", "psm", "cbl", "ust", "cus", "lck"}),
+    ],
+)
+async def test_simulator_profiles(
+    session: aiohttp.ClientSession,
+    start_simulator: StartSimulator,
+    profile: str,
+    present: set[str],
+    absent: set[str],
+) -> None:
+    """Firmware profiles: card keys renamed in 60, CORE/PRO lack keys and answer 400."""
+    sim = await start_simulator(GoeSimulator(profile=profile))
+    client = _local(session, sim)
+    status = await client.read([*present, *absent, "amp"])
+    assert status.missing == absent
+    assert set(status.values) == present | {"amp"}
+    strict = profile == "pro-60"
+    assert status.http_status == (400 if strict else 200)
+    # without the unknown keys the answer is a clean 200
+    assert (await client.read([*present, "amp"])).http_status == 200
+    # the whole status: 400 on CORE/PRO, still with the data
+    everything = await client.read()
+    assert everything.http_status == (400 if strict else 200)
+    assert everything.values["fwv"] == PROFILES[profile].firmware
+    # every key the simulator knows is either reported or a command
+    assert set(KEYS) - set(everything.values) <= {"rst"} | PROFILES[profile].lacks
+
+
+async def test_key_support_learns_and_forgets(
+    session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    """Missing keys are left out of the next filter; forgotten on a firmware change or later."""
+    sim = await start_simulator(GoeSimulator(profile="pro-60"))
+    client = _local(session, sim)
+    now = [0.0]
+    support = GoeKeySupport(reprobe_after=3600, clock=lambda: now[0])
+    wanted = {"amp", "psm", "cbl", "fwv"}
+    first = await client.read(support.keys_to_ask(wanted))
+    assert first.http_status == 400
+    support.learn(first)
+    assert support.as_dict() == {"cbl": UNSUPPORTED_REFUSED, "psm": UNSUPPORTED_REFUSED}
+    assert support.keys_to_ask(wanted) == {"amp", "fwv"}
+    second = await client.read(support.keys_to_ask(wanted))
+    assert second.http_status == 200
+    support.learn(second)
+    assert sim.log[-1].query == {"filter": "amp,fwv"}
+    # a firmware update may bring the keys: ask again
+    sim.state["fwv"] = "60.4"
+    support.learn(await client.read(support.keys_to_ask(wanted)))
+    assert support.firmware == "60.4"
+    assert support.unsupported == {}
+    assert support.keys_to_ask(wanted) == wanted
+    # keys missing on a 200 answer (the cloud) get the other reason; re-asked after a while
+    sim.strict_filter = False
+    support.learn(await client.read(wanted))
+    assert support.as_dict()["psm"] == UNSUPPORTED_MISSING
+    now[0] = 3599
+    assert "psm" not in support.keys_to_ask(wanted)
+    now[0] = 3600
+    assert support.keys_to_ask(wanted) == wanted
+    assert support.unsupported == {}
+
+
+async def test_simulator_setter_rules(session: aiohttp.ClientSession, sim: GoeSimulator) -> None:
+    """Range, type and choice rules refuse; ``ama`` and ``lbr`` are clamped like the firmware."""
+    client = _local(session, sim)
+    await client.set(
+        {"ama": 40, "lbr": 300, "fup": True, "pgt": -150.5, "sch_week": {"control": 1}}
+    )
+    assert sim.state["ama"] == 32
+    assert sim.state["lbr"] == 255
+    assert sim.state["fup"] is True
+    assert sim.state["pgt"] == -150.5
+    for key, value in (
+        ("fup", 1),
+        ("bac", 7),
+        ("fst", -5),
+        ("mca", 40),
+        ("ct", 5),
+        ("sch_week", {"control": 9}),
+        ("dwo", "x"),
+        ("rbc", 3),
+        ("ids", {"pPv": 1.0}),
+        ("ids", {"pGrid": "x"}),
+    ):
+        with pytest.raises(GoeRejectedError):
+            await client.set({key: value})
+    sim.state["var"] = 11
+    await client.set({"ama": 20})
+    assert sim.state["ama"] == 16
+    await client.set({"rst": True, "ids": {"pGrid": -500.0}})
+    assert sim.state["pgrid"] == -500.0

@@ -26,6 +26,10 @@ PREFIX = "go_echarger_012345"
 #: What a steady-state poll asks for with the default entities enabled.
 POLL_KEYS = {
     "acs",
+    "alw",
+    "clp",
+    "fup",
+    "pnp",
     "acu",
     "ama",
     "amp",
@@ -70,7 +74,7 @@ async def test_cloud_entities_and_one_filtered_poll(
     assert total.attributes["state_class"] == "total_increasing"
     assert total.attributes["unit_of_measurement"] == "kWh"
     assert _state(hass, "sensor.car_state") == "idle"
-    assert _state(hass, "sensor.charging_reason") == "fallback_default"
+    assert _state(hass, "sensor.charging_reason") == "no_car"
     assert _state(hass, "sensor.error") == "none"
     assert _state(hass, "number.charging_current") == "16.0"
     assert _state(hass, "select.phase_mode") == "auto"

@@ -7,7 +7,9 @@ No Home Assistant imports. Both modes share the same keys:
 * local: ``http://<host>/api/status`` and ``/api/set``, no token.
 
 A status read is ONE request with ``filter=`` listing the keys wanted (and ``age=`` for the
-cloud). A set is one request with every value JSON-encoded (strings quoted, numbers bare,
+cloud). A key the charger does not know is simply missing from the answer; CORE/PRO chargers
+also answer HTTP 400 then (with the keys they know in the body). ``GoeKeySupport`` learns
+those keys from the answers so the next polls leave them out. A set is one request with every value JSON-encoded (strings quoted, numbers bare,
 ``null`` for none) and URL-encoded. At most one request per second reaches a charger.
 """
 
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 import json
 import logging
 import re
+import time
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -71,6 +75,76 @@ class GoeRejectedError(EnergyHubRequestError):
         """Keep the rejected keys besides status and the device's text."""
         super().__init__(message, status=status, detail=detail)
         self.keys = keys
+
+
+@dataclass(frozen=True, slots=True)
+class GoeStatus:
+    """One status answer: the values, the HTTP status and the keys asked for but not sent."""
+
+    values: dict[str, Any]
+    http_status: int
+    missing: frozenset[str]
+
+
+#: Why a key is left out of the filter (diagnostics show it).
+UNSUPPORTED_MISSING: Final = "not reported by the charger"
+UNSUPPORTED_REFUSED: Final = "refused by the charger (HTTP 400)"
+#: Seconds after which keys found unsupported are asked for again (a firmware update may
+#: bring them; asking costs at most one HTTP 400 answer that still carries every other key).
+REPROBE_AFTER: Final = 6 * 3600.0
+
+
+class GoeKeySupport:
+    """Which keys one charger does not know, learnt from its status answers.
+
+    A key asked for but missing from the answer is unsupported by this model or firmware
+    (firmware 60 renamed ``cards`` to ``c0n``...``c9i``; CORE/PRO lack ``cbl``, ``ust``...).
+    It is left out of later filters so the poll stays a clean HTTP 200 and the other keys are
+    unaffected. The set is forgotten when the firmware version changes and every
+    ``REPROBE_AFTER`` seconds, so a key that appears later is found again.
+    """
+
+    def __init__(
+        self, *, reprobe_after: float = REPROBE_AFTER, clock: Callable[[], float] | None = None
+    ) -> None:
+        """Nothing is known to be unsupported yet."""
+        self.reprobe_after = reprobe_after
+        self._clock = clock or time.monotonic
+        #: key -> reason it is left out
+        self.unsupported: dict[str, str] = {}
+        self.firmware: str | None = None
+        self._since: float | None = None
+
+    def keys_to_ask(self, wanted: Iterable[str]) -> frozenset[str]:
+        """``wanted`` without the keys the charger is known not to have."""
+        if self._since is not None and self._clock() - self._since >= self.reprobe_after:
+            self.forget()
+        return frozenset(k for k in wanted if k not in self.unsupported)
+
+    def learn(self, status: GoeStatus) -> None:
+        """Take note of the keys missing from ``status`` (and of a firmware change)."""
+        firmware = status.values.get("fwv")
+        if firmware is not None and self.firmware is not None and str(firmware) != self.firmware:
+            self.forget()
+        if firmware is not None:
+            self.firmware = str(firmware)
+        if not status.missing:
+            return
+        reason = UNSUPPORTED_REFUSED if status.http_status == 400 else UNSUPPORTED_MISSING
+        for key in status.missing:
+            self.unsupported.setdefault(key, reason)
+        if self._since is None:
+            self._since = self._clock()
+        _LOGGER.debug("The charger does not report %s", ", ".join(sorted(status.missing)))
+
+    def forget(self) -> None:
+        """Ask for every key again from the next poll on."""
+        self.unsupported.clear()
+        self._since = None
+
+    def as_dict(self) -> dict[str, str]:
+        """For diagnostics: key -> reason, sorted."""
+        return dict(sorted(self.unsupported.items()))
 
 
 class RateLimiter:
@@ -178,9 +252,14 @@ class GoeClient(HttpClient):
 
     async def status(self, keys: Iterable[str] | None = None) -> dict[str, Any]:
         """Read the status object: ONE request, only ``keys`` (all keys when None)."""
+        return (await self.read(keys)).values
+
+    async def read(self, keys: Iterable[str] | None = None) -> GoeStatus:
+        """Like ``status``, also telling which of ``keys`` the charger did not send."""
         params: list[str] = []
-        if keys is not None:
-            params.append("filter=" + quote(",".join(sorted(set(keys))), safe=","))
+        asked = frozenset(keys) if keys is not None else None
+        if asked is not None:
+            params.append("filter=" + quote(",".join(sorted(asked)), safe=","))
         if self.is_cloud and self.age is not None:
             params.append(f"age={int(self.age)}")
         resp = await self._get("/api/status", "&".join(params))
@@ -192,7 +271,8 @@ class GoeClient(HttpClient):
         data = expect_dict(resp.json(), "the status")
         if resp.status == 400 and not data:
             raise EnergyHubResponseError("status: HTTP 400", status=400)
-        return data
+        missing = asked - data.keys() if asked is not None else frozenset()
+        return GoeStatus(values=data, http_status=resp.status, missing=frozenset(missing))
 
     async def set(self, values: Mapping[str, Any]) -> None:
         """Write ``values`` in one request; EnergyHubRequestError names the rejected keys."""

@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
 from ...api import EnergyHubApiError
-from ...api.goe import GoeClient, GoeRejectedError
+from ...api.goe import GoeClient, GoeKeySupport, GoeRejectedError
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import EnergyHubCoordinator, action_error
@@ -44,6 +44,8 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
         self.serial = serial
         self._initial_keys = frozenset(initial_keys)
         self._key_users: Counter[str] = Counter()
+        #: Keys this charger does not know (learnt from its answers).
+        self.support = GoeKeySupport()
         self._refresh_job = HassJob(self._async_refresh_after_write, cancel_on_shutdown=True)
         self._refresh_unsub: CALLBACK_TYPE | None = None
 
@@ -51,10 +53,13 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
 
     @property
     def wanted_keys(self) -> frozenset[str]:
-        """The keys of the next poll: those of the entities in Home Assistant."""
-        if not self._key_users:
-            return self._initial_keys
-        return frozenset(self._key_users)
+        """The keys of the next poll: those of the entities in Home Assistant.
+
+        Before the entities exist (the first poll), those the entity registry says are
+        enabled. The firmware version is always read (device page, key support).
+        """
+        keys = frozenset(self._key_users) if self._key_users else self._initial_keys
+        return keys | {"fwv"}
 
     @callback
     def async_track_keys(self, keys: Iterable[str]) -> Callable[[], None]:
@@ -70,9 +75,10 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
         return _untrack
 
     async def _async_fetch(self) -> dict[str, Any]:
-        data = await self.client.status(self.wanted_keys)
-        self._update_firmware(data.get("fwv"))
-        return data
+        status = await self.client.read(self.support.keys_to_ask(self.wanted_keys))
+        self.support.learn(status)
+        self._update_firmware(status.values.get("fwv"))
+        return status.values
 
     def _update_firmware(self, firmware: Any) -> None:
         """Show a firmware update on the device page."""
@@ -88,10 +94,16 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
     # -- writes ----------------------------------------------------------------------------
 
     async def async_write(self, values: Mapping[str, Any], *, refresh: bool = True) -> None:
-        """Write ``values``; failures become translated errors; read again soon after."""
+        """Write ``values``; failures become translated errors; read again soon after.
+
+        Also after a refusal: keys of the same request may have been applied, and the
+        entities must show what the charger really has.
+        """
         try:
             await self.client.set(values)
         except GoeRejectedError as err:
+            if refresh:
+                self.async_schedule_refresh()
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="goe_rejected",

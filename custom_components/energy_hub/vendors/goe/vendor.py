@@ -9,13 +9,13 @@ from typing import Any, cast
 
 from homeassistant.const import CONF_API_TOKEN, CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import selector
+from homeassistant.helpers import entity_registry as er, selector
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import probatio as vol
 
-from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, GoeClient
+from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, UNSUPPORTED_MISSING, GoeClient
+from ...const import DOMAIN
 from ...contract import (
     DeviceIdentity,
     EnergyHubConfigEntry,
@@ -37,14 +37,8 @@ from .const import (
     MODE_LOCAL,
 )
 from .coordinator import GoeCoordinator
-from .descriptions import ACCESS_CONTROL, AMP, ENERGY_LIMIT, SELECTS, SENSORS, all_keys
-from .entities import (
-    GoeAccessControlSwitch,
-    GoeCurrentNumber,
-    GoeEnergyLimitNumber,
-    GoeSelect,
-    GoeSensor,
-)
+from .descriptions import CATALOGUE, GoeKey
+from .entities import entity_of, unique_id
 from .services import async_register_services
 
 
@@ -53,13 +47,25 @@ class GoeVendor(Vendor):
 
     key = "goe"
     name = "go-eCharger"
-    platforms = (Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH)
+    platforms = (
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.NUMBER,
+        Platform.SELECT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.TEXT,
+    )
     default_scan_interval = DEFAULT_SCAN_CLOUD
     min_scan_interval = 5
     max_scan_interval = 3600
     reauth_keys = (CONF_API_TOKEN,)
     secret_keys = frozenset({CONF_API_TOKEN})
-    redact_keys = frozenset({"sse", "fna", "cak", "wcb", "ccw", "wifis", CONF_SERIAL})
+    #: RFID card names (``cards`` before firmware 60, ``c0n``... after) may be people's names.
+    redact_keys = frozenset(
+        {"sse", "fna", "cak", "wcb", "ccw", "wifis", "cards", CONF_SERIAL}
+        | {f"c{i}n" for i in range(10)}
+    )
 
     def __init__(self) -> None:
         """The cloud URL template is ours to change.
@@ -145,7 +151,7 @@ class GoeVendor(Vendor):
             client,
             serial=serial,
             update_interval=self.scan_interval(entry),
-            initial_keys=all_keys() | set(DEVICE_KEYS),
+            initial_keys=enabled_keys(hass, entry, serial) | set(DEVICE_KEYS),
         )
         entry.async_on_unload(coordinator.async_cancel_refresh)
         await coordinator.async_config_entry_first_refresh()
@@ -172,39 +178,82 @@ class GoeVendor(Vendor):
         platform: Platform,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        """Entities for the keys the charger reports (e.g. ``psm`` only where it exists)."""
+        """The catalogue's entities of ``platform``.
+
+        An entity whose keys the charger did not report in the first poll is left out when
+        it is new (a CORE has no ``psm``); one already in the registry stays (unavailable).
+        """
         coordinator = cast("GoeCoordinator", entry.runtime_data.coordinator)
         device = self._device_info(coordinator)
-        data = coordinator.data or {}
-        entities: list[Entity] = []
-        if platform is Platform.SENSOR:
-            entities = [GoeSensor(coordinator, d, device) for d in SENSORS if d.keys[0] in data]
-        elif platform is Platform.NUMBER:
-            if "amp" in data:
-                entities.append(GoeCurrentNumber(coordinator, AMP, device))
-            if "dwo" in data:
-                entities.append(GoeEnergyLimitNumber(coordinator, ENERGY_LIMIT, device))
-        elif platform is Platform.SELECT:
-            entities = [GoeSelect(coordinator, d, device) for d in SELECTS if d.key in data]
-        elif platform is Platform.SWITCH and "acs" in data:
-            entities = [GoeAccessControlSwitch(coordinator, ACCESS_CONTROL, device)]
+        unsupported = coordinator.support.unsupported
+        ent_reg = er.async_get(hass)
+        entities = [
+            entity_of(coordinator, row, device)
+            for row in CATALOGUE
+            if row.platform is platform
+            and (
+                not row.api_keys
+                or not all(str(p[0]) in unsupported for p in row.paths)
+                or ent_reg.async_get_entity_id(platform, DOMAIN, unique_id(coordinator.serial, row))
+                is not None
+            )
+        ]
         async_add_entities(entities)
 
     async def async_diagnostics(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry
     ) -> dict[str, Any]:
-        """The last status read and the keys the next poll asks for."""
+        """The last status read, the keys the next poll asks for and those the charger lacks."""
         coordinator = cast("GoeCoordinator", entry.runtime_data.coordinator)
+        support = coordinator.support
+        data = coordinator.data or {}
+        unavailable: dict[str, str] = {}
+        ent_reg = er.async_get(hass)
+        enabled = {
+            e.unique_id
+            for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+            if e.disabled_by is None
+        }
+        for row in CATALOGUE:
+            if unique_id(coordinator.serial, row) not in enabled or not row.api_keys:
+                continue
+            if any(str(p[0]) in data for p in row.paths):
+                continue
+            missing = sorted(str(p[0]) for p in row.paths)
+            reasons = {support.unsupported.get(k, UNSUPPORTED_MISSING) for k in missing}
+            unavailable[row.key] = f"{', '.join(missing)}: {'; '.join(sorted(reasons))}"
         return {
             "mode": entry.data.get(CONF_MODE),
             "wanted_keys": sorted(coordinator.wanted_keys),
-            "status": dict(coordinator.data or {}),
+            "unsupported_keys": support.as_dict(),
+            "unavailable_entities": unavailable,
+            "firmware": support.firmware,
+            "status": dict(data),
             "request_count": coordinator.client.request_count,
         }
 
     def async_register_services(self, hass: HomeAssistant) -> None:
         """``energy_hub.set_pv_surplus``."""
         async_register_services(hass)
+
+
+def enabled_rows(hass: HomeAssistant, entry: EnergyHubConfigEntry, serial: str) -> list[GoeKey]:
+    """The catalogue rows whose entities are enabled (registry; else the row's default).
+
+    Home Assistant reloads the entry after the user enables an entity, so reading this at
+    setup gives the first poll exactly the keys of the enabled entities.
+    """
+    ent_reg = er.async_get(hass)
+    known = {
+        e.unique_id: e.disabled_by is None
+        for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+    }
+    return [row for row in CATALOGUE if known.get(unique_id(serial, row), row.enabled)]
+
+
+def enabled_keys(hass: HomeAssistant, entry: EnergyHubConfigEntry, serial: str) -> set[str]:
+    """The status keys of the enabled entities."""
+    return {key for row in enabled_rows(hass, entry, serial) for key in row.api_keys}
 
 
 VENDOR = GoeVendor()
