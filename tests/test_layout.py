@@ -14,6 +14,7 @@ import ast
 from pathlib import Path
 import shutil
 
+from homeassistant.const import Platform
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ VENDOR_DATA_FILES = frozenset({"strings.en.json", "strings.de.json", "icons.json
 #: Top-level modules of the contract layer.
 CONTRACT = frozenset({"contract", "const"})
 #: Top-level modules Home Assistant loads: the integration and its platforms.
-ENTRY = frozenset({"__init__", "button", "number", "select", "sensor", "switch"})
+ENTRY = frozenset({"__init__", *(platform.value for platform in Platform)})
 
 LAYER_ORDER = {"api": 0, "contract": 1, "generic": 2, "vendor": 3, "entry": 4}
 
