@@ -519,6 +519,116 @@ def check_hacs(root: Path, report: Report) -> None:
             )
 
 
+# -- licence, changelog, GitHub workflows ----------------------------------------------------
+
+#: The first lines by which GitHub's licence detection (and so the HACS action) knows a licence.
+LICENSE_HEADINGS = (
+    "MIT License",
+    "Apache License",
+    "BSD 2-Clause License",
+    "BSD 3-Clause License",
+    "GNU GENERAL PUBLIC LICENSE",
+    "GNU LESSER GENERAL PUBLIC LICENSE",
+    "Mozilla Public License",
+)
+#: What the workflows of a published repository must run: the official actions, with inputs.
+WORKFLOW_ACTIONS: dict[str, dict[str, str]] = {
+    "home-assistant/actions/hassfest": {},
+    "hacs/action": {"category": "integration"},
+}
+#: Commands some workflow step must run (the project's own checks).
+WORKFLOW_COMMANDS = ("scripts/setup", "scripts/test")
+
+
+def check_license(root: Path, report: Report) -> None:
+    """A LICENSE file with an OSI licence GitHub recognises (HACS: "The repository has no license")."""
+    path = root / "LICENSE"
+    if not path.is_file():
+        report.error("LICENSE", "is missing (the HACS action fails without a licence)")
+        return
+    text = path.read_text(encoding="utf-8").strip()
+    first = text.splitlines()[0].strip() if text else ""
+    if not any(first.startswith(heading) for heading in LICENSE_HEADINGS):
+        report.error(
+            "LICENSE",
+            f"does not start with a known licence heading ({', '.join(LICENSE_HEADINGS)})",
+        )
+
+
+def check_changelog(root: Path, manifest: dict[str, Any], report: Report) -> None:
+    """CHANGELOG.md has a section for manifest.json's version (the release workflow needs it)."""
+    path = root / "CHANGELOG.md"
+    if not path.is_file():
+        report.error("CHANGELOG.md", "is missing (see README, Development: releases)")
+        return
+    version = manifest.get("version")
+    if not isinstance(version, str):
+        return
+    heading = re.compile(rf"^## {re.escape(version)}(?:\s|$)", re.MULTILINE)
+    if not heading.search(path.read_text(encoding="utf-8")):
+        report.error("CHANGELOG.md", f"has no section '## {version}' (manifest.json's version)")
+
+
+def _workflow_steps(workflow: dict[Any, Any]) -> Iterator[dict[str, Any]]:
+    jobs = workflow.get("jobs")
+    for job in jobs.values() if isinstance(jobs, dict) else ():
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for step in steps if isinstance(steps, list) else ():
+            if isinstance(step, dict):
+                yield step
+
+
+def check_workflows(root: Path, report: Report) -> None:
+    """GitHub workflows: each parses; hassfest, the HACS action and scripts/test are run."""
+    folder = root / ".github" / "workflows"
+    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []
+    if not files:
+        report.error(".github/workflows", "has no workflow (hassfest, HACS action, scripts/test)")
+        return
+    uses: dict[str, list[dict[str, Any]]] = {}
+    runs: list[str] = []
+    for path in files:
+        where = str(path.relative_to(root))
+        try:
+            workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            report.error(where, f"is not valid YAML: {err}")
+            continue
+        if not isinstance(workflow, dict):
+            report.error(where, "is not a workflow (a YAML mapping)")
+            continue
+        # YAML 1.1 (PyYAML) reads the key ``on`` as True.
+        if "on" not in workflow and True not in workflow:
+            report.error(where, "has no 'on' (when it runs)")
+        jobs = workflow.get("jobs")
+        if not isinstance(jobs, dict) or not jobs:
+            report.error(where, "has no jobs")
+            continue
+        for name, job in jobs.items():
+            if not isinstance(job, dict) or "runs-on" not in job:
+                report.error(where, f"job {name}: needs runs-on")
+            elif not isinstance(job.get("steps"), list) or not job["steps"]:
+                report.error(where, f"job {name}: needs steps")
+        for step in _workflow_steps(workflow):
+            if isinstance(action := step.get("uses"), str):
+                name, _, ref = action.partition("@")
+                if not ref:
+                    report.error(where, f"uses: {action} has no @ref")
+                uses.setdefault(name, []).append(step)
+            if isinstance(command := step.get("run"), str):
+                runs.append(command)
+    for action, inputs in WORKFLOW_ACTIONS.items():
+        if action not in uses:
+            report.error(".github/workflows", f"no step uses {action}")
+            continue
+        for key, value in inputs.items():
+            if not any((step.get("with") or {}).get(key) == value for step in uses[action]):
+                report.error(".github/workflows", f"{action} needs with: {key}: {value}")
+    for command in WORKFLOW_COMMANDS:
+        if not any(re.search(rf"(^|\s){re.escape(command)}(\s|$)", run) for run in runs):
+            report.error(".github/workflows", f"no step runs {command}")
+
+
 # -- brand images -----------------------------------------------------------------------
 
 
@@ -2010,12 +2120,15 @@ def validate(root: Path, *, probe: bool = True, tier: str | None = None) -> Repo
     root = root.resolve()
     pkg = check_layout(root, report)
     check_readme(root, report)
+    check_license(root, report)
+    check_workflows(root, report)
     check_hacs(root, report)
     if pkg is None:
         return report
     scan = CodeScan(pkg, root).run()
     check_json_files(root, pkg, report)
     manifest = check_manifest(pkg, scan, report)
+    check_changelog(root, manifest, report)
     check_brand(root, pkg, report)
     en, de = check_translations(pkg, root, report)
     check_code(scan, report)

@@ -2,6 +2,8 @@
 
 With ``all`` every vendor simulator starts, on consecutive ports from ``--port``.
 Credentials left out take each simulator's documented defaults, printed at start.
+Once every simulator listens, ``--json`` prints ``{"ready": true}`` and ``--ready-file PATH``
+writes PATH in one step (see ``simulators/ready.py``; ``scripts/develop`` waits for it).
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+from pathlib import Path
 import signal
 from typing import Any
 
 from . import VENDORS, load
 from .base import Simulator
+from .ready import READY, write_ready_file
 
 
 def _parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,6 +30,9 @@ def _parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--password")
     parser.add_argument("--token")
     parser.add_argument("--json", action="store_true", help="print one JSON line per simulator")
+    parser.add_argument(
+        "--ready-file", type=Path, help="write the JSON lines here (atomically) once all listen"
+    )
     return parser.parse_args(argv)
 
 
@@ -42,6 +49,7 @@ def _build(name: str, args: argparse.Namespace) -> Simulator:
 async def _serve(args: argparse.Namespace) -> None:
     names = list(VENDORS) if args.vendor == "all" else [args.vendor]
     sims: list[Simulator] = []
+    infos: list[dict[str, Any]] = []
     for offset, name in enumerate(names):
         sim = _build(name, args)
         port = args.port + offset if args.port else 0
@@ -50,11 +58,16 @@ async def _serve(args: argparse.Namespace) -> None:
         info = {"simulator": name, "url": url, **sim.describe()}
         if env := sim.dev_environment():
             info["env"] = env
+        infos.append(info)
         if args.json:
             print(json.dumps(info), flush=True)
         else:
             details = ", ".join(f"{k}={v}" for k, v in sim.describe().items())
             print(f"{name:8s} {url}  {details}", flush=True)
+    if args.ready_file is not None:
+        write_ready_file(args.ready_file, infos)
+    if args.json:
+        print(json.dumps(READY), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

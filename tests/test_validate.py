@@ -46,8 +46,9 @@ def scratch(tmp_path: Path) -> Path:
         tmp_path / "custom_components",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    for name in ("hacs.json", "README.md", "setup.cfg"):
+    for name in ("hacs.json", "README.md", "setup.cfg", "LICENSE", "CHANGELOG.md"):
         shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / ".github", tmp_path / ".github")
     (tmp_path / "scripts").mkdir()
     shutil.copy(ROOT / "scripts" / "test", tmp_path / "scripts" / "test")
     return tmp_path
@@ -637,6 +638,97 @@ def test_readme_missing(scratch: Path) -> None:
 def test_bad_hacs_json(scratch: Path, change: Callable[[Any], None], message: str) -> None:
     edit_json(scratch / "hacs.json", change)
     assert_problem(scratch, "hacs.json", message)
+
+
+# -- licence, changelog, GitHub workflows ----------------------------------------------------
+
+
+def test_license_missing(scratch: Path) -> None:
+    (scratch / "LICENSE").unlink()
+    assert_problem(scratch, "LICENSE", "is missing")
+
+
+def test_license_not_recognised(scratch: Path) -> None:
+    (scratch / "LICENSE").write_text("All rights reserved.\n", encoding="utf-8")
+    assert_problem(scratch, "LICENSE", "known licence heading")
+
+
+def test_changelog_missing(scratch: Path) -> None:
+    (scratch / "CHANGELOG.md").unlink()
+    assert_problem(scratch, "CHANGELOG.md", "is missing")
+
+
+def test_changelog_without_the_manifest_version(scratch: Path) -> None:
+    edit_json(scratch / PKG / "manifest.json", lambda d: d.update({"version": "0.99.0"}))
+    assert_problem(scratch, "CHANGELOG.md", "no section '## 0.99.0'")
+
+
+def test_workflows_missing(scratch: Path) -> None:
+    shutil.rmtree(scratch / ".github")
+    assert_problem(scratch, ".github/workflows", "has no workflow")
+
+
+def test_workflow_that_does_not_parse(scratch: Path) -> None:
+    (scratch / ".github" / "workflows" / "broken.yml").write_text(
+        "name: x\njobs: [\n", encoding="utf-8"
+    )
+    assert_problem(scratch, ".github/workflows/broken.yml", "is not valid YAML")
+
+
+def test_workflow_without_jobs_or_trigger(scratch: Path) -> None:
+    (scratch / ".github" / "workflows" / "empty.yml").write_text("name: x\n", encoding="utf-8")
+    found = assert_problem(scratch, "empty.yml", "has no jobs")
+    assert any("empty.yml: has no 'on'" in p for p in found)
+
+
+def _edit_workflows(root: Path, change: Callable[[str], str]) -> None:
+    for path in (root / ".github" / "workflows").glob("*.yml"):
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "home-assistant/actions/hassfest@master",
+            "actions/checkout@v4",
+            "no step uses home-assistant/actions/hassfest",
+        ),
+        ("hacs/action@main", "actions/checkout@v4", "no step uses hacs/action"),
+        (
+            "category: integration",
+            "category: plugin",
+            "hacs/action needs with: category: integration",
+        ),
+        ("hacs/action@main", "hacs/action", "uses: hacs/action has no @ref"),
+        ("run: scripts/test", "run: scripts/lint", "no step runs scripts/test"),
+        ("run: scripts/setup", "run: true", "no step runs scripts/setup"),
+        ("runs-on: ubuntu-latest", "os: ubuntu-latest", "needs runs-on"),
+    ],
+)
+def test_workflow_breakage(scratch: Path, old: str, new: str, message: str) -> None:
+    _edit_workflows(scratch, lambda text: text.replace(old, new))
+    assert_problem(scratch, message)
+
+
+def test_real_workflows_use_the_official_actions() -> None:
+    """The three workflows parse, and name the official actions with the documented inputs."""
+    folder = ROOT / ".github" / "workflows"
+    loaded = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.glob("*.yml")}
+    assert set(loaded) == {"validate.yml", "tests.yml", "release.yml"}
+    steps = {
+        name: [s for job in wf["jobs"].values() for s in job["steps"]]
+        for name, wf in loaded.items()
+    }
+    validate_uses = {s.get("uses"): s.get("with") for s in steps["validate.yml"]}
+    assert validate_uses["home-assistant/actions/hassfest@master"] is None
+    assert validate_uses["hacs/action@main"] == {"category": "integration"}
+    matrix = loaded["tests.yml"]["jobs"]["test"]["strategy"]["matrix"]["include"]
+    assert {m["args"] for m in matrix} == {"", "--ha oldest"}
+    assert [s.get("run") for s in steps["tests.yml"]][1:] == [
+        "scripts/setup",
+        "scripts/test ${{ matrix.args }}",
+    ]
 
 
 def test_brand_icon_missing(scratch: Path) -> None:

@@ -14,7 +14,7 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import callback
 from homeassistant.helpers import selector
-import probatio as vol
+import voluptuous as vol
 
 from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .contract import (
