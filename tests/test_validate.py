@@ -762,7 +762,7 @@ def test_brand_images_are_the_right_size() -> None:
 FAKE_VENDOR = """
 from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.const import Platform
-import probatio as vol
+import voluptuous as vol
 
 from ...contract import DeviceIdentity, Vendor
 

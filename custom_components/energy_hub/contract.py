@@ -26,7 +26,7 @@ from homeassistant.const import CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
-import probatio as vol
+import voluptuous as vol
 
 if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry

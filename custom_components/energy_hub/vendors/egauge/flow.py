@@ -9,7 +9,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-import probatio as vol
+import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, EgaugePermissionError
 from ...api.errors import (

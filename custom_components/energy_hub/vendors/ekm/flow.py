@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
-import probatio as vol
+import voluptuous as vol
 
 from ...api import EnergyHubApiError, EnergyHubAuthError
 from ...const import LOGGER

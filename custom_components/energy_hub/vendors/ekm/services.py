@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util.json import JsonValueType
-import probatio as vol
+import voluptuous as vol
 
 from ...api import EnergyHubApiError
 from ...api.ekm import CONDITION_SOURCES, RELAY_STATUSES, RELAYS, THRESHOLD_TESTS, rrule_error

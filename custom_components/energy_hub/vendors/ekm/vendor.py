@@ -14,7 +14,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import probatio as vol
+import voluptuous as vol
 
 from ...api import EnergyHubApiError
 from ...api.ekm import DEFAULT_API_URL, DEFAULT_PUSH_URL, EkmClient

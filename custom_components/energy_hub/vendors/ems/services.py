@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util import dt as dt_util
-import probatio as vol
+import voluptuous as vol
 
 from ...api.ems import EmsClient, EmsHistorySample, EmsNotFoundError
 from ...api.ems_signals import signal_type

@@ -10,7 +10,7 @@ from homeassistant.const import CONF_API_TOKEN, CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-import probatio as vol
+import voluptuous as vol
 
 from ...api import (
     EnergyHubApiError,

@@ -9,7 +9,7 @@ from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-import probatio as vol
+import voluptuous as vol
 
 from ...const import CONF_VENDOR, DOMAIN
 from .coordinator import GoeCoordinator

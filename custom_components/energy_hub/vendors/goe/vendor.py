@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, selector
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import probatio as vol
+import voluptuous as vol
 
 from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, UNSUPPORTED_MISSING, GoeClient
 from ...const import DOMAIN
