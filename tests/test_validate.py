@@ -171,6 +171,12 @@ def test_missing_step_translation(scratch: Path) -> None:
     assert_problem(scratch, "form step 'reauth_confirm' is not in config.step")
 
 
+def test_missing_vendor_options_step_translation(scratch: Path) -> None:
+    """A vendor's options step (a function taking the options flow) needs options.step."""
+    edit_all_languages(scratch, lambda d: d["options"]["step"].pop("goe_pv_surplus"))
+    assert_problem(scratch, "flow.py", "form step 'goe_pv_surplus' is not in options.step")
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
