@@ -231,6 +231,9 @@ async def test_unavailable_or_stale_entity(
     await _run(hass, freezer, 10)
     assert pv_sim.ids_received == []
     assert issues.async_get_issue(DOMAIN, issue_id) is None
+    _power(hass, GRID, "lots")
+    await _run(hass, freezer, 10)
+    assert pv_sim.ids_received == []
     # not a power: a unit that is not one
     _power(hass, GRID, -100, "kWh")
     await _run(hass, freezer, 10)

@@ -235,6 +235,56 @@ async def test_background_waits_for_foreground() -> None:
     await asyncio.gather(background("a"), background("b"))
     assert order[-2:] == ["a", "b"]
 
+    # a background request already waiting for the lock still lets a later poll go first
+    order.clear()
+    release.clear()
+
+    async def background_holding(name: str) -> None:
+        async with limiter.background():
+            order.append(name)
+            await release.wait()
+
+    first_bg = asyncio.create_task(background_holding("bg1"))
+    await asyncio.sleep(0)
+    second_bg = asyncio.create_task(background("bg2"))
+    await asyncio.sleep(0)
+    poll = asyncio.create_task(foreground("poll"))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first_bg, second_bg, poll)
+    assert order == ["bg1", "poll", "bg2"]
+
+
+async def test_cancelled_waiters_leave_the_limiter_usable() -> None:
+    """A poll cancelled while waiting (for the lock or the spacing) blocks nobody after it."""
+    limiter = RateLimiter(0.05)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with limiter:
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(limiter.__aenter__())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    release.set()
+    await holder
+    # now the spacing: cancelled while sleeping it out
+    spacing = asyncio.create_task(limiter.__aenter__())
+    await asyncio.sleep(0.01)
+    spacing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await spacing
+    # nothing is left waiting or locked: a background request goes through
+    done = False
+    async with limiter.background():
+        done = True
+    assert done
+
 
 async def test_background_keeps_the_spacing(
     session: aiohttp.ClientSession, pv_sim: GoeSimulator

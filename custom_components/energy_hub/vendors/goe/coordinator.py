@@ -421,7 +421,7 @@ class GoePvSurplusSender:
                     problem[1],
                     "stale" if problem[0] == ISSUE_PV_SOURCE_STALE else "unavailable",
                 )
-            elif self._problem is not None:
+            else:  # the problem before is gone
                 LOGGER.info(
                     "go-eCharger %s: sending PV surplus data again", self.coordinator.serial
                 )

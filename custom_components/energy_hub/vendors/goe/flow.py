@@ -183,9 +183,9 @@ async def async_step_pv_surplus(
         else:
             kept = {k: v for k, v in options.items() if k not in PV_OPTION_KEYS}
             new = {k: v for k, v in user_input.items() if v not in (None, "")}
-            for key in (CONF_PV_INTERVAL, CONF_PV_PRIORITY):
-                if key in new:
-                    new[key] = int(new[key])
+            # both are required in the form
+            new[CONF_PV_INTERVAL] = int(new[CONF_PV_INTERVAL])
+            new[CONF_PV_PRIORITY] = int(new[CONF_PV_PRIORITY])
             return flow.async_create_entry(data={**kept, **new})
     defaults = user_input if user_input is not None else options
     return flow.async_show_form(
