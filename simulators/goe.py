@@ -22,10 +22,22 @@ are refused outside their range, ``ama`` and ``lbr`` are clamped as the firmware
 ``v4-60`` (firmware 60: ``c0n``...``c9n`` names, ``c0e``... energy, ``c0i``... id learnt) and
 ``pro-60`` (a CORE/PRO without ``cbl``, ``ust``, ``psm``...: HTTP 400, with the known keys in
 the body, when a filter names a key it lacks or when the whole status is asked for).
+
+PV surplus (``ids``): a set of ``ids`` (``{"pGrid": W, "pPv": W, "pAkku": W}``, ``pGrid`` < 0 =
+export) is kept with the time it arrived and shows as ``pgrid``/``ppv``/``pakku``; after
+``ids_timeout`` seconds without a new one the charger forgets it (the values read ``null``
+again). While ``fup`` (use PV surplus) is on in logic mode eco (``lmo`` 4) and the data is
+fresh, the charging current follows the surplus: on each new ``ids`` the charger works out the
+current that brings the grid to ``pgt`` (new power = power now - ``pGrid`` + ``pgt``), at least
+``mca`` and at most ``amp``/``ama``, on the phases ``psm`` allows; below ``mca`` it pauses.
+Without fresh data it does not charge from PV (``modelStatus`` 17, the eco-mode fallback).
+``pAkku`` is kept and shown but not weighed. ``hold_sets`` (an ``asyncio.Event``) makes
+``/api/set`` answers wait, as a slow charger would.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import copy
 from dataclasses import dataclass
@@ -41,6 +53,12 @@ from .base import Simulator, bearer_token
 
 DEFAULT_SERIAL = "012345"
 DEFAULT_TOKEN = "goe-cloud-token"
+
+#: Seconds after which the charger forgets ``ids`` (the docs: needed every 5 s, readable
+#: for 10 s after a set).
+IDS_TIMEOUT = 10.0
+#: ``lmo`` values in which ``fup`` makes the charger follow the PV surplus (eco mode).
+PV_LOGIC_MODES = frozenset({4})
 
 #: A setter rule: ("ro",) read-only; ("int"|"float", lo, hi) refused outside the range;
 #: ("clamp", lo, hi) stored clamped into the range (the answer still says true);
@@ -272,6 +290,16 @@ class GoeSimulator(Simulator):
         self.voltage = 230.0
         #: Answer 400 (with the known keys) when the filter names unknown keys (CORE/PRO).
         self.strict_filter = self.profile.strict
+        #: The last ``ids`` received, when (simulator clock), and every one received.
+        self.ids: dict[str, float] | None = None
+        self.ids_time: float | None = None
+        self.ids_received: list[tuple[float, dict[str, float]]] = []
+        #: Seconds after which ``ids`` are forgotten.
+        self.ids_timeout = IDS_TIMEOUT
+        #: The current the last ``ids`` allow (used while ``pv_mode``).
+        self.pv_current = 0
+        #: While set to an unset event, ``/api/set`` answers wait for it (a slow charger).
+        self.hold_sets: asyncio.Event | None = None
         self.state: dict[str, Any] = {
             key: copy.deepcopy(value)
             for key, (value, _rule) in KEYS.items()
@@ -370,13 +398,62 @@ class GoeSimulator(Simulator):
         self.state["eto"] = int(self.state["eto"] + energy)
         self._update_logic()
 
+    # -- PV surplus ----------------------------------------------------------------------
+
+    def _receive_ids(self, value: dict[str, float]) -> None:
+        """Keep new PV data; the charger works out its PV current from it once."""
+        now = self.clock()
+        self.ids = dict(value)
+        self.ids_time = now
+        self.ids_received.append((now, dict(value)))
+        self.state["pgrid"] = value.get("pGrid")
+        self.state["ppv"] = value.get("pPv")
+        self.state["pakku"] = value.get("pAkku")
+        self.pv_current = self._surplus_current(float(value["pGrid"]))
+
+    def _expire_ids(self) -> bool:
+        """Forget ``ids`` older than the timeout (``pgrid`` etc. null); True when just forgotten."""
+        if self.ids_time is None or self.clock() - self.ids_time <= self.ids_timeout:
+            return False
+        self.ids = None
+        self.ids_time = None
+        self.pv_current = 0
+        self.state["pgrid"] = self.state["ppv"] = self.state["pakku"] = None
+        return True
+
+    @property
+    def pv_mode(self) -> bool:
+        """True while the charger follows the PV surplus (``fup`` on in eco mode)."""
+        return self.state.get("fup") is True and self.state.get("lmo") in PV_LOGIC_MODES
+
+    def _surplus_current(self, grid: float) -> int:
+        """The current the surplus allows (0 below ``mca``), given the power drawn now."""
+        st = self.state
+        nrg = st.get("nrg")
+        own = nrg[11] if isinstance(nrg, list) and len(nrg) > 11 else 0.0
+        own = float(own) if isinstance(own, (int, float)) else 0.0
+        target = st.get("pgt")
+        target = float(target) if isinstance(target, (int, float)) else 0.0
+        # after the change the grid should read pgt: new power = own - grid + pgt
+        available = own - grid + target
+        current = int(available // (self.voltage * self._phases()))
+        if current < int(st.get("mca", 6)):
+            return 0
+        return min(current, int(st.get("amp", 16)), int(st["ama"]))
+
     def _update_logic(self) -> None:
         """The charging logic: who may charge with how much, and the nrg array."""
         st = self.state
         connected = st["car"] in (2, 3, 4)
         limit = st.get("dwo")
         limit_reached = isinstance(limit, (int, float)) and st["wh"] >= limit
-        if st["frc"] == 1:
+        self._expire_ids()
+        surplus: int | None = None
+        if self.pv_mode and st["frc"] == 0 and st.get("acs") != 1 and not limit_reached:
+            surplus = self.pv_current if self.ids is not None else 0
+        if surplus is not None:
+            allowed, model = surplus > 0, (12 if surplus > 0 else 17)
+        elif st["frc"] == 1:
             allowed, model = False, 4
         elif limit_reached:
             allowed, model = False, 6
@@ -391,6 +468,8 @@ class GoeSimulator(Simulator):
         if connected:
             st["car"] = 2 if allowed else (4 if limit_reached else 3)
         current = min(int(st.get("amp", 16)), int(st["ama"])) if allowed and connected else 0
+        if surplus is not None and connected:
+            current = surplus
         st["acu"] = current if allowed else 0
         phases = self._phases()
         st["pnp"] = phases if current else 0
@@ -404,6 +483,8 @@ class GoeSimulator(Simulator):
 
     def _filtered(self, request: web.Request) -> dict[str, Any]:
         self._tick()
+        if self._expire_ids():
+            self._update_logic()
         wanted = request.query.get("filter")
         if not wanted:
             return dict(self.state)
@@ -461,9 +542,7 @@ class GoeSimulator(Simulator):
         if error is not None:
             return f"{key}: {error}"
         if key == "ids":
-            self.state["pgrid"] = value.get("pGrid")
-            self.state["ppv"] = value.get("pPv")
-            self.state["pakku"] = value.get("pAkku")
+            self._receive_ids(value)
         elif key != "rst":
             self.state[key] = value
             if key == "ama" and self.state["amp"] > value:
@@ -522,6 +601,8 @@ class GoeSimulator(Simulator):
         return [(k, v) for k, v in request.query.items() if k != "token"]
 
     async def _local_set(self, request: web.Request) -> web.Response:
+        if self.hold_sets is not None:
+            await self.hold_sets.wait()
         answer: dict[str, Any] = {}
         for key, raw in self._set_items(request):
             error = self._apply(key, raw)

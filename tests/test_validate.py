@@ -171,6 +171,12 @@ def test_missing_step_translation(scratch: Path) -> None:
     assert_problem(scratch, "form step 'reauth_confirm' is not in config.step")
 
 
+def test_missing_vendor_options_step_translation(scratch: Path) -> None:
+    """A vendor's options step (a function taking the options flow) needs options.step."""
+    edit_all_languages(scratch, lambda d: d["options"]["step"].pop("goe_pv_surplus"))
+    assert_problem(scratch, "flow.py", "form step 'goe_pv_surplus' is not in options.step")
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -566,10 +572,16 @@ def test_quality_scale_broken(
 
 def test_repair_issues_done_needs_a_repair(scratch: Path) -> None:
     """repair-issues is done: without any call creating an issue it fails."""
-    path = scratch / PKG / "coordinator.py"
-    text = path.read_text(encoding="utf-8")
-    assert "ir.async_create_issue(" in text
-    path.write_text(text.replace("ir.async_create_issue(", "ir.async_get_issue("), encoding="utf-8")
+    creating = [
+        path
+        for path in (scratch / PKG).rglob("*.py")
+        if "ir.async_create_issue(" in path.read_text(encoding="utf-8")
+    ]
+    assert scratch / PKG / "coordinator.py" in creating
+    for path in creating:
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("ir.async_create_issue(", "ir.async_get_issue(")
+        path.write_text(text, encoding="utf-8")
     assert_problem(scratch, "repair-issues: marked done but the code creates no repair issue")
 
 

@@ -199,9 +199,17 @@ async def test_reconfigure_local(hass: HomeAssistant, sim: GoeSimulator) -> None
 
 
 async def test_options(hass: HomeAssistant, cloud: GoeSimulator) -> None:
-    """Cloud: poll interval (default 30 s) and age; local: poll interval (default 10 s)."""
+    """Cloud: poll interval (default 30 s) and age; local: poll interval (default 10 s).
+
+    The options open with a menu: these settings, or solar surplus charging (test_surplus).
+    """
     entry = await setup_entry(hass, cloud_data(cloud))
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "goe_pv_surplus"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     schema = result["data_schema"].schema
     defaults = {str(k): k.default() for k in schema}
     assert defaults == {CONF_SCAN_INTERVAL: 30, "goe_age": 30}
@@ -215,6 +223,9 @@ async def test_options(hass: HomeAssistant, cloud: GoeSimulator) -> None:
 
     local = await setup_entry(hass, local_data(cloud), serial="000001")
     result = await hass.config_entries.options.async_init(local.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     defaults = {str(k): k.default() for k in result["data_schema"].schema}
     assert defaults == {CONF_SCAN_INTERVAL: 10}
 

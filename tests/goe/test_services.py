@@ -31,8 +31,13 @@ def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return device.id
 
 
-async def test_set_pv_surplus(hass: HomeAssistant, cloud: GoeSimulator) -> None:
-    """The values reach the charger as one ``ids`` object; optional ones are left out."""
+async def test_set_pv_surplus(
+    hass: HomeAssistant, cloud: GoeSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The values reach the charger as one ``ids`` object; optional ones are left out.
+
+    Finding the charger uses the device's one config entry: no deprecation is reported.
+    """
     entry = await setup_entry(hass, cloud_data(cloud))
     device_id = _device_id(hass, entry)
     cloud.clear_log()
@@ -54,6 +59,7 @@ async def test_set_pv_surplus(hass: HomeAssistant, cloud: GoeSimulator) -> None:
     )
     assert cloud.log[-1].query == {"ids": '{"pGrid":250.0}'}
     assert cloud.state["ppv"] is None
+    assert "deprecated" not in caplog.text
 
 
 async def test_set_pv_surplus_errors(hass: HomeAssistant, cloud: GoeSimulator) -> None:

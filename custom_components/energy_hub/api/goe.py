@@ -9,14 +9,19 @@ No Home Assistant imports. Both modes share the same keys:
 A status read is ONE request with ``filter=`` listing the keys wanted (and ``age=`` for the
 cloud). A key the charger does not know is simply missing from the answer; CORE/PRO chargers
 also answer HTTP 400 then (with the keys they know in the body). ``GoeKeySupport`` learns
-those keys from the answers so the next polls leave them out. A set is one request with every value JSON-encoded (strings quoted, numbers bare,
-``null`` for none) and URL-encoded. At most one request per second reaches a charger.
+those keys from the answers so the next polls leave them out. A set is one request with every
+value JSON-encoded (strings quoted, numbers bare, ``null`` for none) and URL-encoded. At most
+one request per second reaches a charger.
+
+PV surplus data (``ids``, :meth:`GoeClient.send_pv_data`) goes out as a *background* request:
+it waits until no status read or user write is waiting, so it never queues ahead of a poll.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+import contextlib
 from dataclasses import dataclass
 import json
 import logging
@@ -66,6 +71,18 @@ def encode_value(value: Any) -> str:
 def encode_set_query(values: Mapping[str, Any]) -> str:
     """The query string of an ``/api/set`` request."""
     return "&".join(f"{quote(key, safe='')}={encode_value(v)}" for key, v in values.items())
+
+
+def pv_surplus_ids(
+    grid: float, pv: float | None = None, battery: float | None = None
+) -> dict[str, float]:
+    """The ``ids`` object: ``pGrid`` always, ``pPv``/``pAkku`` when known (W, 0.1 W steps)."""
+    ids = {"pGrid": round(float(grid), 1)}
+    if pv is not None:
+        ids["pPv"] = round(float(pv), 1)
+    if battery is not None:
+        ids["pAkku"] = round(float(battery), 1)
+    return ids
 
 
 class GoeRejectedError(EnergyHubRequestError):
@@ -148,7 +165,13 @@ class GoeKeySupport:
 
 
 class RateLimiter:
-    """Space requests at least ``interval`` seconds apart (FIFO, one at a time).
+    """Space requests at least ``interval`` seconds apart, one at a time, in two priorities.
+
+    ``async with limiter:`` is a foreground request (status reads, writes a user asked for):
+    FIFO among themselves. ``async with limiter.background():`` is a background request (PV
+    surplus data sent every few seconds): it starts only when no foreground request is waiting
+    or running and the interval since the last request has passed, so a poll never waits
+    behind a queued background request; at most behind one already on the wire.
 
     Time is the event loop's clock, the same one ``asyncio.sleep`` waits on.
     """
@@ -159,22 +182,66 @@ class RateLimiter:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._last: float | None = None
+        #: Foreground requests waiting or running; background ones wait for zero.
+        self._foreground = 0
+        self._no_foreground = asyncio.Event()
+        self._no_foreground.set()
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
 
+    def _remaining(self) -> float:
+        """Seconds until the next request may start (0 when it may start now)."""
+        if self._last is None:
+            return 0.0
+        return max(0.0, min(self._last + self.interval - self._now(), self.interval))
+
+    def _foreground_done(self) -> None:
+        self._foreground -= 1
+        if not self._foreground:
+            self._no_foreground.set()
+
     async def __aenter__(self) -> None:
         """Wait for the lock and for the interval since the last request to pass."""
-        await self._lock.acquire()
-        if self._last is not None:
-            wait = self._last + self.interval - self._now()
+        self._foreground += 1
+        self._no_foreground.clear()
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._foreground_done()
+            raise
+        try:
+            wait = self._remaining()
             if wait > 0:
-                await asyncio.sleep(min(wait, self.interval))
+                await asyncio.sleep(wait)
+        except BaseException:
+            self._lock.release()
+            self._foreground_done()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         """Remember when the request ended and let the next one in."""
         self._last = self._now()
         self._lock.release()
+        self._foreground_done()
+
+    @contextlib.asynccontextmanager
+    async def background(self) -> AsyncIterator[None]:
+        """A background request: after every waiting foreground one, paced like them."""
+        while True:
+            await self._no_foreground.wait()
+            await self._lock.acquire()
+            wait = self._remaining()
+            if not self._foreground and wait <= 0:
+                break
+            self._lock.release()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        try:
+            yield
+        finally:
+            self._last = self._now()
+            self._lock.release()
 
 
 class GoeClient(HttpClient):
@@ -224,9 +291,10 @@ class GoeClient(HttpClient):
         mode = "cloud" if self.is_cloud else "local"
         return f"<GoeClient {mode} {self.base_url.host}>"
 
-    async def _get(self, path: str, query: str) -> HttpResponse:
+    async def _get(self, path: str, query: str, *, background: bool = False) -> HttpResponse:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
-        async with self.limiter:
+        slot = self.limiter.background() if background else self.limiter
+        async with slot:
             try:
                 return await self.request("GET", path, query_string=query, headers=headers)
             except EnergyHubConnectionError as err:
@@ -274,11 +342,25 @@ class GoeClient(HttpClient):
         missing = asked - data.keys() if asked is not None else frozenset()
         return GoeStatus(values=data, http_status=resp.status, missing=frozenset(missing))
 
-    async def set(self, values: Mapping[str, Any]) -> None:
-        """Write ``values`` in one request; EnergyHubRequestError names the rejected keys."""
+    async def send_pv_data(
+        self, grid: float, pv: float | None = None, battery: float | None = None
+    ) -> None:
+        """Send PV surplus data (``ids``) in one background request.
+
+        ``grid`` in W, positive = import (``pGrid`` < 0 means feeding the grid); ``pv`` in W,
+        positive = production; ``battery`` in W, positive = discharging. The charger needs
+        them every few seconds (it forgets them after about 10 s).
+        """
+        await self.set({"ids": pv_surplus_ids(grid, pv, battery)}, background=True)
+
+    async def set(self, values: Mapping[str, Any], *, background: bool = False) -> None:
+        """Write ``values`` in one request; EnergyHubRequestError names the rejected keys.
+
+        ``background`` requests wait until no foreground request (poll, user write) waits.
+        """
         if not values:
             return
-        resp = await self._get("/api/set", encode_set_query(values))
+        resp = await self._get("/api/set", encode_set_query(values), background=background)
         if self.is_cloud:
             self._check_cloud(resp, "set")
             if resp.status == 422:

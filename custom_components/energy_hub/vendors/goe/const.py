@@ -105,3 +105,40 @@ PHASE_MODES: Final[dict[int, str]] = {0: "auto", 1: "force_1", 2: "force_3"}
 LOGIC_MODES: Final[dict[int, str]] = {3: "default", 4: "eco", 5: "next_trip"}
 #: ust: cable unlock setting
 CABLE_LOCK_MODES: Final[dict[int, str]] = {0: "normal", 1: "auto_unlock", 2: "always_locked"}
+
+# -- solar surplus charging (options step ``goe_pv_surplus``) ------------------------------
+
+#: The options step and its options: the entities Energy Hub sends to the charger as ``ids``.
+STEP_PV_SURPLUS: Final = "goe_pv_surplus"
+CONF_PV_GRID: Final = "goe_pv_grid"
+CONF_PV_GRID_SIGN: Final = "goe_pv_grid_sign"
+CONF_PV_PV: Final = "goe_pv_pv"
+CONF_PV_BATTERY: Final = "goe_pv_battery"
+CONF_PV_BATTERY_SIGN: Final = "goe_pv_battery_sign"
+CONF_PV_INTERVAL: Final = "goe_pv_interval"
+CONF_PV_PRIORITY: Final = "goe_pv_priority"
+PV_OPTION_KEYS: Final = (
+    CONF_PV_GRID,
+    CONF_PV_GRID_SIGN,
+    CONF_PV_PV,
+    CONF_PV_BATTERY,
+    CONF_PV_BATTERY_SIGN,
+    CONF_PV_INTERVAL,
+    CONF_PV_PRIORITY,
+)
+#: Seconds between two sends (the charger forgets ``ids`` after about 10 s).
+DEFAULT_PV_INTERVAL: Final = 5
+MIN_PV_INTERVAL: Final = 2
+MAX_PV_INTERVAL: Final = 10
+MAX_PV_PRIORITY: Final = 10
+#: A chosen entity that has not reported for this long (seconds) is stale: nothing is sent.
+PV_SOURCE_STALE_AFTER: Final = 120
+#: A source problem that lasts this long (seconds) raises a repair issue.
+PV_REPAIR_AFTER: Final = 60
+#: Repair issues (translation keys) naming the entity.
+ISSUE_PV_SOURCE_UNAVAILABLE: Final = "goe_pv_source_unavailable"
+ISSUE_PV_SOURCE_STALE: Final = "goe_pv_source_stale"
+#: ``lmo`` values in which ``fup`` (use PV surplus) makes the charger use ``ids``: eco.
+PV_LOGIC_MODES: Final = frozenset({4})
+#: Keys the sender needs from every poll: the mode and what the charger draws.
+PV_MODE_KEYS: Final = ("fup", "lmo", "nrg")

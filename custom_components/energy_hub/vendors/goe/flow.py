@@ -1,4 +1,4 @@
-"""go-e config flow: cloud or local, the connection forms and their test."""
+"""go-e config flow: cloud or local, the connection forms and their test; the solar surplus options."""
 
 from __future__ import annotations
 
@@ -19,9 +19,35 @@ from ...api import (
     EnergyHubUnavailableError,
 )
 from ...api.goe import REASON_OFFLINE, GoeClient, normalize_serial
+from ...api.goe_surplus import (
+    BATTERY_CONVENTIONS,
+    BATTERY_DISCHARGE_POSITIVE,
+    GRID_CONVENTIONS,
+    GRID_IMPORT_POSITIVE,
+)
 from ...api.http import InvalidHostError, normalize_base_url
-from ...contract import DeviceIdentity, FlowError, VendorFlow, get_vendor
-from .const import CONF_MODE, CONF_SERIAL, DEVICE_KEYS, MODE_CLOUD, MODE_LOCAL, VENDOR_KEY
+from ...contract import DeviceIdentity, FlowError, VendorFlow, VendorOptionsFlow, get_vendor
+from .const import (
+    CONF_MODE,
+    CONF_PV_BATTERY,
+    CONF_PV_BATTERY_SIGN,
+    CONF_PV_GRID,
+    CONF_PV_GRID_SIGN,
+    CONF_PV_INTERVAL,
+    CONF_PV_PRIORITY,
+    CONF_PV_PV,
+    CONF_SERIAL,
+    DEFAULT_PV_INTERVAL,
+    DEVICE_KEYS,
+    MAX_PV_INTERVAL,
+    MAX_PV_PRIORITY,
+    MIN_PV_INTERVAL,
+    MODE_CLOUD,
+    MODE_LOCAL,
+    PV_OPTION_KEYS,
+    STEP_PV_SURPLUS,
+    VENDOR_KEY,
+)
 
 STEP_CLOUD = "goe_cloud"
 STEP_LOCAL = "goe_local"
@@ -136,4 +162,90 @@ async def async_validate(
         unique_id=f"goe_{serial_found}",
         title=f"go-eCharger {serial_found}",
         data_updates=updates,
+    )
+
+
+# -- options: solar surplus charging ---------------------------------------------------
+
+
+async def async_step_pv_surplus(
+    flow: VendorOptionsFlow, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    """Options step: the grid (and PV, battery) power entities sent to the charger."""
+    options = flow.config_entry.options
+    errors: dict[str, str] = {}
+    if user_input is not None:
+        chosen = [user_input.get(k) for k in (CONF_PV_GRID, CONF_PV_PV, CONF_PV_BATTERY)]
+        if not user_input.get(CONF_PV_GRID) and any(chosen):
+            errors[CONF_PV_GRID] = "goe_pv_grid_required"
+        elif len([c for c in chosen if c]) != len({c for c in chosen if c}):
+            errors["base"] = "goe_pv_same_entity"
+        else:
+            kept = {k: v for k, v in options.items() if k not in PV_OPTION_KEYS}
+            new = {k: v for k, v in user_input.items() if v not in (None, "")}
+            # both are required in the form
+            new[CONF_PV_INTERVAL] = int(new[CONF_PV_INTERVAL])
+            new[CONF_PV_PRIORITY] = int(new[CONF_PV_PRIORITY])
+            return flow.async_create_entry(data={**kept, **new})
+    defaults = user_input if user_input is not None else options
+    return flow.async_show_form(
+        step_id=STEP_PV_SURPLUS,
+        data_schema=pv_surplus_schema(defaults),
+        errors=errors,
+    )
+
+
+def pv_surplus_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    """The form of the solar surplus options step."""
+
+    def power_entity() -> selector.EntitySelector:
+        return selector.EntitySelector(
+            selector.EntitySelectorConfig(domain="sensor", device_class="power")
+        )
+
+    def sign(key: str, options: tuple[str, ...]) -> selector.SelectSelector:
+        return selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=list(options),
+                translation_key=key,
+                mode=selector.SelectSelectorMode.DROPDOWN,
+            )
+        )
+
+    def suggested(key: str) -> dict[str, Any]:
+        value = defaults.get(key)
+        return {"suggested_value": value} if value else {}
+
+    return vol.Schema(
+        {
+            vol.Optional(CONF_PV_GRID, description=suggested(CONF_PV_GRID)): power_entity(),
+            vol.Required(
+                CONF_PV_GRID_SIGN,
+                default=defaults.get(CONF_PV_GRID_SIGN, GRID_IMPORT_POSITIVE),
+            ): sign(CONF_PV_GRID_SIGN, GRID_CONVENTIONS),
+            vol.Optional(CONF_PV_PV, description=suggested(CONF_PV_PV)): power_entity(),
+            vol.Optional(CONF_PV_BATTERY, description=suggested(CONF_PV_BATTERY)): power_entity(),
+            vol.Required(
+                CONF_PV_BATTERY_SIGN,
+                default=defaults.get(CONF_PV_BATTERY_SIGN, BATTERY_DISCHARGE_POSITIVE),
+            ): sign(CONF_PV_BATTERY_SIGN, BATTERY_CONVENTIONS),
+            vol.Required(
+                CONF_PV_INTERVAL, default=int(defaults.get(CONF_PV_INTERVAL, DEFAULT_PV_INTERVAL))
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=MIN_PV_INTERVAL,
+                    max=MAX_PV_INTERVAL,
+                    step=1,
+                    mode=selector.NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            vol.Required(
+                CONF_PV_PRIORITY, default=int(defaults.get(CONF_PV_PRIORITY, 1))
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1, max=MAX_PV_PRIORITY, step=1, mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+        }
     )

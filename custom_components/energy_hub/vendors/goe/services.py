@@ -34,20 +34,14 @@ SET_PV_SURPLUS_SCHEMA = vol.Schema(
 def _coordinator(hass: HomeAssistant, device_id: str) -> GoeCoordinator:
     """The coordinator of the go-e charger behind a device id (translated errors otherwise)."""
     device = dr.async_get(hass).async_get(device_id)
-    entries = [
-        entry
-        for entry_id in (device.config_entries if device else ())
-        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
-        and entry.domain == DOMAIN
-        and entry.data.get(CONF_VENDOR) == "goe"
-    ]
-    if not entries:
+    # a device belongs to one config entry (DeviceEntry.config_entries is deprecated)
+    entry = hass.config_entries.async_get_entry(device.config_entry_id) if device else None
+    if entry is None or entry.domain != DOMAIN or entry.data.get(CONF_VENDOR) != "goe":
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="goe_not_a_charger_device",
             translation_placeholders={"device_id": device_id},
         )
-    entry = entries[0]
     if entry.state is not ConfigEntryState.LOADED:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

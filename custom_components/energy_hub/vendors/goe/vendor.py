@@ -20,6 +20,7 @@ from ...contract import (
     DeviceIdentity,
     EnergyHubConfigEntry,
     EnergyHubRuntimeData,
+    OptionsStepHandler,
     StepHandler,
     Vendor,
 )
@@ -35,8 +36,10 @@ from .const import (
     DEVICE_KEYS,
     MANUFACTURER,
     MODE_LOCAL,
+    PV_MODE_KEYS,
+    STEP_PV_SURPLUS,
 )
-from .coordinator import GoeCoordinator
+from .coordinator import GoeCoordinator, GoePvSurplusSender, PvSurplusConfig
 from .descriptions import CATALOGUE, GoeKey
 from .entities import entity_of, unique_id
 from .services import async_register_services
@@ -90,6 +93,10 @@ class GoeVendor(Vendor):
     def connection_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
         """Cloud: serial and token; local: the charger's address."""
         return flow.connection_schema(defaults)
+
+    def options_steps(self) -> Mapping[str, OptionsStepHandler]:
+        """Solar surplus charging: the entities Energy Hub sends to the charger."""
+        return {STEP_PV_SURPLUS: flow.async_step_pv_surplus}
 
     def _client(
         self, hass: HomeAssistant, data: Mapping[str, Any], age: int | None = None
@@ -145,16 +152,27 @@ class GoeVendor(Vendor):
                 age = DEFAULT_AGE
         client = self._client(hass, entry.data, age)
         serial = (entry.unique_id or "").removeprefix("goe_") or str(entry.data.get(CONF_SERIAL))
+        pv_config = PvSurplusConfig.from_options(entry.options)
+        initial_keys = enabled_keys(hass, entry, serial) | set(DEVICE_KEYS)
+        if pv_config is not None:
+            initial_keys |= set(PV_MODE_KEYS)
         coordinator = GoeCoordinator(
             hass,
             entry,
             client,
             serial=serial,
             update_interval=self.scan_interval(entry),
-            initial_keys=enabled_keys(hass, entry, serial) | set(DEVICE_KEYS),
+            initial_keys=initial_keys,
         )
         entry.async_on_unload(coordinator.async_cancel_refresh)
         await coordinator.async_config_entry_first_refresh()
+        # started after the first poll: until the entities are added, a poll reads
+        # the initial keys (a tracked key would narrow it to the sender's keys)
+        if pv_config is not None:
+            sender = GoePvSurplusSender(hass, coordinator, pv_config)
+            coordinator.pv_sender = sender
+            sender.async_start()
+            entry.async_on_unload(sender.async_stop)
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
     def _device_info(self, coordinator: GoeCoordinator) -> DeviceInfo:
@@ -230,6 +248,7 @@ class GoeVendor(Vendor):
             "firmware": support.firmware,
             "status": dict(data),
             "request_count": coordinator.client.request_count,
+            "pv_surplus": coordinator.pv_sender.diagnostics() if coordinator.pv_sender else None,
         }
 
     def async_register_services(self, hass: HomeAssistant) -> None:
