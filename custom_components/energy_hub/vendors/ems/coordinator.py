@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import logging
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -97,6 +98,8 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         self.configuration: EmsConfiguration | None = None
         self.discovered_at: datetime | None = None
         self.stale_after = max(STALE_AFTER, 3 * update_interval)
+        #: whether the last rediscovery failed (logged once, and once when it works again)
+        self._rediscovery_failing = False
 
     async def _async_update_data(self) -> EmsData:
         """As the base class, but a refused request (400/404) says what the gateway said."""
@@ -135,13 +138,20 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
                 if self.configuration is None:
                     raise
                 # keep polling what is known; try again at the next rediscovery
-                LOGGER.warning(
+                LOGGER.log(
+                    logging.DEBUG if self._rediscovery_failing else logging.WARNING,
                     "Could not read the configuration of %s again (%s); keeping the known "
                     "devices and signals",
                     self.config_entry.title,
                     err,
                 )
+                self._rediscovery_failing = True
             else:
+                if self._rediscovery_failing:
+                    LOGGER.info(
+                        "The configuration of %s is readable again", self.config_entry.title
+                    )
+                    self._rediscovery_failing = False
                 self.configuration = configuration
                 self._sync_devices(self.system, configuration)
             self.discovered_at = now
