@@ -5,7 +5,8 @@ What it models (see ``shared/research/egauge.md`` §5):
 * Digest login: ``GET /api/auth/unauthorized`` answers 401 with a realm and a fresh server
   nonce (lifetime ``nonce_lifetime``); ``POST /api/auth/login`` checks
   ``md5(md5(usr:rlm:pwd):nnc:cnnc)`` and returns ``{"jwt": ...}``; an expired nonce gives
-  ``{"error": "Nonce expired."}``. Every protected resource answers the same 401 body.
+  ``{"error": "Nonce expired."}`` (always, with ``clock_broken``: a meter whose clock is off).
+  Every protected resource answers the same 401 body.
 * JWTs carrying ``rlm, usr, prv, beg, ltm, gen`` (no ``exp``, like the real meter's):
   they expire after ``token_lifetime`` and a reboot revokes all of them (``gen`` changes).
 * ``GET /api/register`` with ``reg`` (raw query string: a literal ``+`` means plus), ``view``,
@@ -201,6 +202,8 @@ class EgaugeSimulator(Simulator):
         self.firmware = "4.6.2"
         self.hostname = "egauge-sim"
         self.nonce_lifetime = 60.0
+        #: a meter whose clock is wrong: every nonce it issues is "expired" at once
+        self.clock_broken = False
         self.token_lifetime = 600.0
         self.reboot_duration = 30.0
         #: status of a refused login: 200 with an error member (default) or 401
@@ -418,7 +421,7 @@ class EgaugeSimulator(Simulator):
         if not all(isinstance(body.get(k), str) for k in ("nnc", "cnnc", "hash")):
             return web.json_response({"error": "Bad Request"}, status=400)
         issued = self._nonces.pop(body["nnc"], None)
-        if issued is None or time.time() - issued > self.nonce_lifetime:
+        if issued is None or self.clock_broken or time.time() - issued > self.nonce_lifetime:
             return web.json_response({"error": "Nonce expired."})
         if body["rlm"] != self.realm or user is None:
             return self._login_failed("Invalid credentials.")

@@ -17,6 +17,7 @@ from ...api.errors import (
     EnergyHubAuthError,
     EnergyHubCertificateError,
     EnergyHubConnectionError,
+    EnergyHubUnavailableError,
 )
 from ...api.http import InvalidHostError, normalize_base_url
 from ...const import CONF_VERIFY_SSL
@@ -64,6 +65,9 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
         raise FlowError("egauge_missing_permission") from err
     except EnergyHubAuthError as err:
         raise FlowError("invalid_auth") from err
+    except EnergyHubUnavailableError as err:
+        # only the meter's own nonce trouble is an unavailable error here
+        raise FlowError("egauge_clock") from err
     except EnergyHubCertificateError as err:
         raise FlowError("egauge_certificate", field=CONF_VERIFY_SSL) from err
     except EnergyHubConnectionError as err:
