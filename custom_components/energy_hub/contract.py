@@ -193,6 +193,9 @@ class Vendor(ABC):
     #: (``const.CONF_CERTIFICATE_SHA256``). Entries from before version 1.2 without the
     #: flag did not verify; the migration keeps that until the certificate is pinned.
     tls_pinning: ClassVar[bool] = False
+    #: Entry data keys that are harmless in diagnostics besides the generic ones (vendor,
+    #: verify_ssl, certificate_sha256); every other data value is redacted.
+    diagnostics_data_keys: ClassVar[frozenset[str]] = frozenset()
 
     # -- config flow -------------------------------------------------------------------
 

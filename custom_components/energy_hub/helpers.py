@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from homeassistant.const import Platform
@@ -192,3 +192,25 @@ async def async_pin_learned_certificate(hass: HomeAssistant, entry: EnergyHubCon
             "fingerprint": format_fingerprint(certificate.sha256),
         },
     )
+
+
+# -- diagnostics by allow-list -------------------------------------------------------------
+
+#: What replaces a value in diagnostics (the same text as Home Assistant's redaction).
+REDACTED = "**REDACTED**"
+
+
+def redact_unknown(data: Any, known: Container[str]) -> Any:
+    """``data`` with the value of every mapping key not in ``known`` redacted, at any depth.
+
+    For what a device sends: only keys known to be harmless are shown; a key the device
+    sends without being asked (a password, a token, a URL with credentials) is not.
+    """
+    if isinstance(data, Mapping):
+        return {
+            key: redact_unknown(value, known) if key in known else REDACTED
+            for key, value in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [redact_unknown(value, known) for value in data]
+    return data
