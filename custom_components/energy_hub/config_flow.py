@@ -219,7 +219,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the device's certificate; on submit pin it and connect with exactly it."""
         pending = self._trust
         if pending is None:  # pragma: no cover - only reachable through a pending trust
-            return self.async_abort(reason="unknown")
+            return await self.async_step_user()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {
