@@ -16,7 +16,12 @@ import ssl
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -24,6 +29,10 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.energy_hub.api.errors import (
+    EnergyHubCertificateChangedError,
+    EnergyHubCertificateError,
+)
 from custom_components.energy_hub.api.tls import format_fingerprint
 from custom_components.energy_hub.const import (
     CONF_CERTIFICATE_SHA256,
@@ -31,6 +40,8 @@ from custom_components.energy_hub.const import (
     CONF_VERIFY_SSL,
     DOMAIN,
 )
+from custom_components.energy_hub.coordinator import action_error
+from custom_components.energy_hub.helpers import async_pin_learned_certificate
 from simulators.base import Simulator
 from simulators.egauge import EgaugeSimulator
 from simulators.ems import EmsSimulator
@@ -422,3 +433,68 @@ async def test_migration_of_other_vendors_and_from_the_future(
     await hass.config_entries.async_setup(future.entry_id)
     await hass.async_block_till_done()
     assert future.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_reauth_meeting_a_changed_certificate(
+    hass: HomeAssistant, device: Device, sim: Simulator
+) -> None:
+    """Signing in again while the device shows another certificate: the trust step first."""
+    entry = await _trusted_entry(hass, device, sim)
+    await sim.change_certificate()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id},
+        data=dict(entry.data),
+    )
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: device.form(sim)[CONF_PASSWORD]}
+    )
+    assert result["step_id"] == "trust_new_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_CERTIFICATE_SHA256] == sim.certificate_sha256
+
+
+async def test_certificate_that_cannot_be_read(
+    hass: HomeAssistant, device: Device, socket_enabled: None
+) -> None:
+    """Verification off for an https address where nothing answers: cannot connect."""
+    flow_id = await _open_form(hass, device.vendor)
+    form = {**device.form(device.make()), CONF_HOST: "https://127.0.0.1:9"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**form, CONF_VERIFY_SSL: False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_pinning_waits_when_the_certificate_cannot_be_read(
+    hass: HomeAssistant, device: Device, sim: Simulator
+) -> None:
+    """An old entry whose device is gone right after its first poll is pinned later."""
+    entry = _old_entry(device, sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    pin = entry.data[CONF_CERTIFICATE_SHA256]
+    # back to "not pinned yet" with the device gone: nothing is pinned, nothing breaks
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in entry.data.items() if k != CONF_CERTIFICATE_SHA256}
+    )
+    entry.runtime_data.client.pin_certificate(None)
+    await sim.stop()
+    await async_pin_learned_certificate(hass, entry)
+    assert CONF_CERTIFICATE_SHA256 not in entry.data
+    assert entry.runtime_data.client.certificate_pin is None
+    assert pin == sim.certificate_sha256
+
+
+def test_action_error_for_certificates(hass: HomeAssistant) -> None:
+    """Actions (buttons, services) refused for a certificate say so, translated."""
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: "egauge"})
+    changed = action_error(hass, entry, EnergyHubCertificateChangedError("other"))  # type: ignore[arg-type]
+    assert changed.translation_key == "certificate_changed"
+    untrusted = action_error(hass, entry, EnergyHubCertificateError("untrusted"))  # type: ignore[arg-type]
+    assert untrusted.translation_key == "certificate_untrusted"

@@ -59,9 +59,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) 
     not verify the certificate; it now says so (a missing flag means "verify" from 1.2 on),
     and its certificate is pinned at the next successful connection.
     """
-    if entry.version > 1:
-        return False  # from a newer Energy Hub: nothing we know how to read
-    if entry.minor_version < 2:
+    # (an entry of a newer major version never gets here: Home Assistant refuses it)
+    if entry.version == 1 and entry.minor_version < 2:
         data = dict(entry.data)
         vendor = VENDORS.get(str(data.get(CONF_VENDOR)))
         if vendor is not None and vendor.tls_pinning and CONF_VERIFY_SSL not in data:
