@@ -16,6 +16,10 @@ Fault switches (``Simulator.faults``):
 The same switches are reachable over HTTP at ``/_sim/faults`` (GET to read, POST a JSON
 object to change) so a running development instance can be broken on purpose. Requests to
 ``/_sim/`` are not logged.
+
+HTTPS: ``use_self_signed_certificate()`` before ``start`` serves HTTPS with a fresh
+self-signed certificate (like most local devices); ``change_certificate()`` restarts the
+running server on the same address with another one (a replaced or impostor certificate).
 """
 
 from __future__ import annotations
@@ -24,9 +28,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+import hashlib
+import ipaddress
 import json
+from pathlib import Path
 import secrets
 import socket
+import ssl
+import tempfile
 import time
 from typing import Any
 
@@ -146,6 +156,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def self_signed_certificate(common_name: str) -> tuple[bytes, bytes]:
+    """A throw-away self-signed certificate and its key (PEM), for loopback and the name."""
+    from cryptography import x509  # noqa: PLC0415 - only needed for HTTPS
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.DNSName(common_name),
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.IPAddress(ipaddress.ip_address("::1")),
+                ]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def server_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A server TLS context presenting ``cert_pem``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_path, key_path = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_path.write_bytes(cert_pem)
+        key_path.write_bytes(key_pem)
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 class Simulator:
     """Base of the vendor simulators.
 
@@ -168,6 +228,9 @@ class Simulator:
         self._stopping = asyncio.Event()
         self.host = "127.0.0.1"
         self.port = 0
+        #: HTTPS: the server context and the certificate it presents (PEM); None = HTTP
+        self.ssl_context: ssl.SSLContext | None = None
+        self.certificate_pem: bytes | None = None
 
     # -- to override -------------------------------------------------------------------
 
@@ -194,8 +257,41 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        """Base URL of the running server."""
-        return f"http://{self.host}:{self.port}"
+        """Base URL of the running server (https with a certificate)."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    # -- HTTPS -------------------------------------------------------------------------
+
+    def use_self_signed_certificate(self, common_name: str | None = None) -> None:
+        """Serve HTTPS with a fresh self-signed certificate (call before ``start``)."""
+        cert_pem, key_pem = self_signed_certificate(common_name or f"{self.name}.local")
+        self.ssl_context = server_context(cert_pem, key_pem)
+        self.certificate_pem = cert_pem
+
+    @property
+    def certificate_sha256(self) -> str | None:
+        """SHA-256 of the presented certificate (DER), 64 lower-case hex digits."""
+        if self.certificate_pem is None:
+            return None
+        der = ssl.PEM_cert_to_DER_cert(self.certificate_pem.decode("ascii"))
+        return hashlib.sha256(der).hexdigest()
+
+    async def change_certificate(self) -> None:
+        """Present another self-signed certificate: restart on the same address with it.
+
+        Open connections are dropped, as by a device restarting with a new certificate
+        (or an impostor taking its address).
+        """
+        running = self._runner is not None
+        if running:
+            await self.stop()
+        self.use_self_signed_certificate()
+        if running:
+            await self.start(self.host, self.port)
+
+    # -- life cycle, continued -----------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host``:``port`` (0 = a free port) and return the base URL."""
@@ -204,7 +300,7 @@ class Simulator:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=0.1
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        site = web.TCPSite(self._runner, host, port, ssl_context=self.ssl_context)
         await site.start()
         server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
         assert server is not None

@@ -5,7 +5,8 @@ What it models (see ``shared/research/egauge.md`` §5):
 * Digest login: ``GET /api/auth/unauthorized`` answers 401 with a realm and a fresh server
   nonce (lifetime ``nonce_lifetime``); ``POST /api/auth/login`` checks
   ``md5(md5(usr:rlm:pwd):nnc:cnnc)`` and returns ``{"jwt": ...}``; an expired nonce gives
-  ``{"error": "Nonce expired."}``. Every protected resource answers the same 401 body.
+  ``{"error": "Nonce expired."}`` (always, with ``clock_broken``: a meter whose clock is off).
+  Every protected resource answers the same 401 body.
 * JWTs carrying ``rlm, usr, prv, beg, ltm, gen`` (no ``exp``, like the real meter's):
   they expire after ``token_lifetime`` and a reboot revokes all of them (``gen`` changes).
 * ``GET /api/register`` with ``reg`` (raw query string: a literal ``+`` means plus), ``view``,
@@ -27,11 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import hashlib
 import json
-from pathlib import Path
 import re
 import secrets
-import ssl
-import tempfile
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -132,43 +130,6 @@ def digest_hash(usr: str, rlm: str, pwd: str, nnc: str, cnnc: str) -> str:
     return _md5(f"{_md5(f'{usr}:{rlm}:{pwd}')}:{nnc}:{cnnc}")
 
 
-def self_signed_context(hostname: str) -> ssl.SSLContext:
-    """A server TLS context with a throw-away self-signed certificate."""
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_path = Path(tmp, "cert.pem")
-        key_path = Path(tmp, "key.pem")
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_path, key_path)
-    return context
-
-
 def parse_query(raw_query: str) -> list[tuple[str, str]]:
     """Split a raw query string like the meter: ``+`` stays ``+``; ``%XX`` is decoded."""
     items: list[tuple[str, str]] = []
@@ -201,6 +162,8 @@ class EgaugeSimulator(Simulator):
         self.firmware = "4.6.2"
         self.hostname = "egauge-sim"
         self.nonce_lifetime = 60.0
+        #: a meter whose clock is wrong: every nonce it issues is "expired" at once
+        self.clock_broken = False
         self.token_lifetime = 600.0
         self.reboot_duration = 30.0
         #: status of a refused login: 200 with an error member (default) or 401
@@ -217,7 +180,6 @@ class EgaugeSimulator(Simulator):
         #: database creation (raw counters start here) and the epoch (zero of default values)
         self.db_created = now - 400 * 86400
         self.epoch = float(int(now - 30 * 86400) // 60 * 60)
-        self.ssl_context: ssl.SSLContext | None = None
         self.registers: list[SimRegister] = []
         for name, type_code, rate in (
             ("Grid", "P", 1798.0),
@@ -244,32 +206,9 @@ class EgaugeSimulator(Simulator):
 
     # -- HTTPS -------------------------------------------------------------------------
 
-    def use_self_signed_certificate(self) -> None:
-        """Serve HTTPS with a fresh self-signed certificate, like a real meter (call before start)."""
-        self.ssl_context = self_signed_context(self.hostname)
-
-    @property
-    def url(self) -> str:
-        """Base URL of the running server (https when a certificate is set)."""
-        scheme = "https" if self.ssl_context is not None else "http"
-        return f"{scheme}://{self.host}:{self.port}"
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve plain HTTP (the base harness) or HTTPS with the self-signed certificate."""
-        if self.ssl_context is None:
-            return await super().start(host, port)
-        self._runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, ssl_context=self.ssl_context)
-        await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self.host = host
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
-        return self.url
+    def use_self_signed_certificate(self, common_name: str | None = None) -> None:
+        """Serve HTTPS with a fresh self-signed certificate, like a real meter (before start)."""
+        super().use_self_signed_certificate(common_name or self.hostname)
 
     # -- test controls -----------------------------------------------------------------
 
@@ -418,7 +357,7 @@ class EgaugeSimulator(Simulator):
         if not all(isinstance(body.get(k), str) for k in ("nnc", "cnnc", "hash")):
             return web.json_response({"error": "Bad Request"}, status=400)
         issued = self._nonces.pop(body["nnc"], None)
-        if issued is None or time.time() - issued > self.nonce_lifetime:
+        if issued is None or self.clock_broken or time.time() - issued > self.nonce_lifetime:
             return web.json_response({"error": "Nonce expired."})
         if body["rlm"] != self.realm or user is None:
             return self._login_failed("Invalid credentials.")

@@ -300,6 +300,9 @@ class GoeSimulator(Simulator):
         self.pv_current = 0
         #: While set to an unset event, ``/api/set`` answers wait for it (a slow charger).
         self.hold_sets: asyncio.Event | None = None
+        #: Keys sent with every status whether asked for or not (chargers send some, e.g.
+        #: OCPP or cloud settings, that may hold credentials).
+        self.unasked: dict[str, Any] = {}
         self.state: dict[str, Any] = {
             key: copy.deepcopy(value)
             for key, (value, _rule) in KEYS.items()
@@ -487,9 +490,9 @@ class GoeSimulator(Simulator):
             self._update_logic()
         wanted = request.query.get("filter")
         if not wanted:
-            return dict(self.state)
+            return {**self.state, **self.unasked}
         keys = [k for k in wanted.split(",") if k]
-        return {k: self.state[k] for k in keys if k in self.state}
+        return {**{k: self.state[k] for k in keys if k in self.state}, **self.unasked}
 
     async def _local_status(self, request: web.Request) -> web.Response:
         data = self._filtered(request)

@@ -9,8 +9,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .contract import VENDORS, EnergyHubConfigEntry, get_vendor
+from .helpers import async_pin_learned_certificate
 from .vendors import register_all
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -45,7 +46,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) ->
             translation_placeholders={"vendor": str(entry.data.get(CONF_VENDOR))},
         ) from err
     entry.runtime_data = await vendor.async_setup_entry(hass, entry)
+    if vendor.tls_pinning:
+        await async_pin_learned_certificate(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, vendor.platforms)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Bring an entry from an older version of Energy Hub to the current layout.
+
+    1.1 -> 1.2: an entry of a vendor with ``tls_pinning`` and without ``verify_ssl`` did
+    not verify the certificate; it now says so (a missing flag means "verify" from 1.2 on),
+    and its certificate is pinned at the next successful connection.
+    """
+    # (an entry of a newer major version never gets here: Home Assistant refuses it)
+    if entry.version == 1 and entry.minor_version < 2:
+        data = dict(entry.data)
+        vendor = VENDORS.get(str(data.get(CONF_VENDOR)))
+        if vendor is not None and vendor.tls_pinning and CONF_VERIFY_SSL not in data:
+            data[CONF_VERIFY_SSL] = False
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
     return True
 
 

@@ -8,6 +8,7 @@ tests the connection for real before an entry is created or changed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
@@ -16,18 +17,37 @@ from homeassistant.core import callback
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .api.errors import EnergyHubApiError
+from .api.tls import PeerCertificate, async_fetch_certificate
+from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .contract import (
     VENDORS,
     DeviceIdentity,
     EnergyHubConfigEntry,
     FlowError,
     StepHandler,
+    UntrustedCertificateError,
     Vendor,
     get_vendor,
 )
 
 StepMethod = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+#: What happens once a connection test passed: create or update the entry.
+Finish = Callable[[DeviceIdentity, dict[str, Any]], Awaitable[ConfigFlowResult]]
+
+
+@dataclass(slots=True)
+class _PendingTrust:
+    """A connection refused for its certificate: what the trust step shows and then does."""
+
+    vendor: Vendor
+    data: dict[str, Any]
+    certificate: PeerCertificate
+    #: the device replaced a certificate that was trusted before
+    changed: bool
+    finish: Finish
+    #: the device's https address
+    url: str
 
 
 def _without_secrets(vendor: Vendor, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,12 +84,17 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add, reauthenticate and reconfigure Energy Hub devices."""
 
     VERSION = 1
+    #: 1.2: entries of vendors with ``tls_pinning`` always have ``verify_ssl`` (see
+    #: ``async_migrate_entry`` in ``__init__.py``)
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with no vendor chosen."""
         self.vendor: Vendor | None = None
         #: Data gathered by earlier steps of a multi-step vendor flow.
         self.flow_data: dict[str, Any] = {}
+        #: A certificate the user is asked to trust (set by ``_async_test``).
+        self._trust: _PendingTrust | None = None
 
     # -- dispatch of vendor steps ------------------------------------------------------
 
@@ -123,9 +148,15 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         defaults: dict[str, Any] = {}
         if user_input is not None:
             data = {**self.flow_data, **(fixed or {}), **user_input, CONF_VENDOR: vendor.key}
-            identity = await self._async_test(vendor, data, errors, placeholders)
-            if identity is not None:
+
+            async def finish(identity: DeviceIdentity, data: dict[str, Any]) -> ConfigFlowResult:
                 return await self.async_finish(vendor, identity, data)
+
+            identity = await self._async_test(vendor, data, errors, placeholders, finish)
+            if identity is not None:
+                return await finish(identity, data)
+            if self._trust is not None:
+                return await self.async_step_trust_certificate()
             defaults = _without_secrets(vendor, user_input)
         schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
         return self.async_show_form(
@@ -141,10 +172,26 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         data: dict[str, Any],
         errors: dict[str, str],
         placeholders: dict[str, str],
+        finish: Finish,
     ) -> DeviceIdentity | None:
-        """Test a connection for real; on failure fill ``errors`` and return None."""
+        """Test a connection for real; on failure fill ``errors`` and return None.
+
+        A certificate that is not trusted leaves ``self._trust`` set instead: the caller
+        then shows the trust step, which ends with ``finish`` when the user trusts it.
+        ``data`` asking for verification (``verify_ssl`` on) drops a stored pin.
+        """
+        self._trust = None
+        if vendor.tls_pinning and data.get(CONF_VERIFY_SSL) is True:
+            data.pop(CONF_CERTIFICATE_SHA256, None)
         try:
             return await vendor.async_validate(self.hass, data)
+        except UntrustedCertificateError as err:
+            try:
+                certificate = await async_fetch_certificate(err.url)
+            except EnergyHubApiError:
+                errors["base"] = "cannot_connect"
+                return None
+            self._trust = _PendingTrust(vendor, data, certificate, err.changed, finish, err.url)
         except FlowError as err:
             errors[err.field] = err.error
             placeholders.update(err.placeholders)
@@ -164,6 +211,61 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
             data={**data, **identity.data_updates, CONF_VENDOR: vendor.key},
         )
 
+    # -- trusting a device's own certificate ---------------------------------------------
+
+    async def async_step_trust_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the device's certificate; on submit pin it and connect with exactly it."""
+        pending = self._trust
+        if pending is None:  # pragma: no cover - only reachable through a pending trust
+            return await self.async_step_user()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                **pending.data,
+                CONF_VERIFY_SSL: False,
+                CONF_CERTIFICATE_SHA256: pending.certificate.sha256,
+            }
+            identity = await self._async_test(pending.vendor, data, errors, {}, pending.finish)
+            if identity is not None:
+                return await pending.finish(identity, data)
+            if self._trust is not None:
+                # the device presented yet another certificate: show that one
+                pending = self._trust
+                errors["base"] = "certificate_changed"
+            else:
+                self._trust = pending
+        certificate = pending.certificate
+        return self.async_show_form(
+            step_id="trust_new_certificate" if pending.changed else "trust_certificate",
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders={
+                "host": pending.url,
+                "fingerprint": certificate.display_fingerprint,
+                "subject": certificate.subject or "-",
+                "issuer": certificate.issuer or "-",
+                "not_after": certificate.not_after or "-",
+            },
+        )
+
+    async def async_step_trust_new_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The trust step for a device whose trusted certificate was replaced."""
+        return await self.async_step_trust_certificate(user_input)
+
+    def _finish_entry(self, entry: EnergyHubConfigEntry) -> Finish:
+        """Reauth and reconfigure: the same device, its entry updated and reloaded."""
+
+        async def finish(identity: DeviceIdentity, data: dict[str, Any]) -> ConfigFlowResult:
+            await self.async_set_unique_id(identity.unique_id)
+            self._abort_if_unique_id_mismatch(reason="wrong_device")
+            return self.async_update_reload_and_abort(entry, data={**data, **identity.data_updates})
+
+        return finish
+
     # -- reauth ------------------------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -180,13 +282,12 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders = {"name": entry.title}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            identity = await self._async_test(vendor, data, errors, placeholders)
+            finish = self._finish_entry(entry)
+            identity = await self._async_test(vendor, data, errors, placeholders, finish)
             if identity is not None:
-                await self.async_set_unique_id(identity.unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={**user_input, **identity.data_updates}
-                )
+                return await finish(identity, data)
+            if self._trust is not None:
+                return await self.async_step_trust_certificate()
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vendor.reauth_schema(),
@@ -211,13 +312,12 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 **entry.data,
                 **{k: v for k, v in user_input.items() if not (k in vendor.secret_keys and not v)},
             }
-            identity = await self._async_test(vendor, data, errors, placeholders)
+            finish = self._finish_entry(entry)
+            identity = await self._async_test(vendor, data, errors, placeholders, finish)
             if identity is not None:
-                await self.async_set_unique_id(identity.unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data={**data, **identity.data_updates}
-                )
+                return await finish(identity, data)
+            if self._trust is not None:
+                return await self.async_step_trust_certificate()
             defaults = _without_secrets(vendor, user_input)
         schema = _secrets_optional(vendor.connection_schema(defaults), vendor.secret_keys)
         return self.async_show_form(

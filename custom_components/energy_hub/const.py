@@ -10,8 +10,14 @@ LOGGER = logging.getLogger(__package__)
 
 #: Config-entry data key naming the vendor (a key of ``vendors.VENDORS``).
 CONF_VENDOR: Final = "vendor"
-#: Config-entry data key: verify the device's TLS certificate (False for self-signed ones).
+#: Config-entry data key: verify the device's TLS certificate with the usual authorities.
+#: False with a pinned certificate (``CONF_CERTIFICATE_SHA256``): exactly that one is accepted.
+#: False without a pin only in entries from before version 1.2 (the pin is learned at the
+#: next successful connection). A missing flag means True.
 CONF_VERIFY_SSL: Final = "verify_ssl"
+#: Config-entry data key: the SHA-256 fingerprint (64 hex digits) of the device's own
+#: certificate the user chose to trust.
+CONF_CERTIFICATE_SHA256: Final = "certificate_sha256"
 
 #: Keys that are always redacted from diagnostics.
 TO_REDACT: Final = frozenset(

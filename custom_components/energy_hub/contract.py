@@ -154,6 +154,22 @@ class FlowError(Exception):
         self.placeholders = dict(placeholders or {})
 
 
+class UntrustedCertificateError(FlowError):
+    """The device's certificate is not trusted (yet): the flow offers to trust it.
+
+    Raised by a vendor's connection test when verification refused the certificate, when
+    a pinned certificate was replaced (``changed``), or when the user chose not to verify
+    an https device whose certificate is not pinned yet. The config flow then reads the
+    certificate at ``url``, shows it and asks whether to trust (pin) exactly that one.
+    """
+
+    def __init__(self, url: str, *, changed: bool = False) -> None:
+        """Remember the device's https base URL and whether a pinned one was replaced."""
+        super().__init__("certificate_changed" if changed else "certificate_untrusted")
+        self.url = url
+        self.changed = changed
+
+
 class Vendor(ABC):
     """Base class of a vendor plug-in."""
 
@@ -173,6 +189,13 @@ class Vendor(ABC):
     secret_keys: ClassVar[frozenset[str]] = frozenset()
     #: Further keys to redact from this vendor's diagnostics.
     redact_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the vendor's entries have ``verify_ssl`` and may pin a device certificate
+    #: (``const.CONF_CERTIFICATE_SHA256``). Entries from before version 1.2 without the
+    #: flag did not verify; the migration keeps that until the certificate is pinned.
+    tls_pinning: ClassVar[bool] = False
+    #: Entry data keys that are harmless in diagnostics besides the generic ones (vendor,
+    #: verify_ssl, certificate_sha256); every other data value is redacted.
+    diagnostics_data_keys: ClassVar[frozenset[str]] = frozenset()
 
     # -- config flow -------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from datetime import timedelta
 from typing import ClassVar
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -14,6 +14,8 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .api import (
     EnergyHubApiError,
     EnergyHubAuthError,
+    EnergyHubCertificateChangedError,
+    EnergyHubCertificateError,
     EnergyHubConnectionError,
     EnergyHubRequestError,
     EnergyHubResponseError,
@@ -26,8 +28,42 @@ from .contract import EnergyHubConfigEntry
 REPAIR_AFTER_POLLS = 3
 
 
+def certificate_error_key(err: EnergyHubCertificateError) -> str:
+    """Translation key of a refused certificate: a pinned one replaced, or not trusted."""
+    if isinstance(err, EnergyHubCertificateChangedError):
+        return "certificate_changed"
+    return "certificate_untrusted"
+
+
+@callback
+def async_certificate_issue(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry, err: EnergyHubCertificateError | None
+) -> None:
+    """Raise the entry's repair issue about a refused certificate (None: clear it).
+
+    Unlike other failures it is raised at once: a device presenting another certificate
+    than the trusted one may be an impostor, and only the user can decide.
+    """
+    issue_id = f"certificate_{entry.entry_id}"
+    if err is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=certificate_error_key(err),
+        translation_placeholders={"name": entry.title},
+    )
+
+
 def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
     """Map a client error onto the translated exception Home Assistant expects."""
+    if isinstance(err, EnergyHubCertificateError):
+        return UpdateFailed(translation_domain=DOMAIN, translation_key=certificate_error_key(err))
     if isinstance(err, EnergyHubAuthError):
         return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, EnergyHubUnavailableError):
@@ -62,6 +98,10 @@ def action_error(
     Vendors handle their own special cases first (a rejected key, a missing right) and
     pass the rest here. Refused credentials also start the reauth flow.
     """
+    if isinstance(err, EnergyHubCertificateError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN, translation_key=certificate_error_key(err)
+        )
     if isinstance(err, EnergyHubAuthError):
         entry.async_start_reauth(hass)
         return HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed")
@@ -117,15 +157,23 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
     async def _async_fetch(self) -> DataT:
         """Read the device once (client errors propagate)."""
 
+    def translate_error(self, err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
+        """The translated exception of a failed poll; vendors may say more about some."""
+        return translate_api_error(err)
+
     async def _async_update_data(self) -> DataT:
         try:
             data = await self._async_fetch()
         except EnergyHubUnavailableError as err:
             self._async_track_repair(err.reason)
-            raise translate_api_error(err) from err
+            raise self.translate_error(err) from err
+        except EnergyHubCertificateError as err:
+            async_certificate_issue(self.hass, self.config_entry, err)
+            raise self.translate_error(err) from err
         except EnergyHubApiError as err:
-            raise translate_api_error(err) from err
+            raise self.translate_error(err) from err
         self._async_track_repair(None)
+        async_certificate_issue(self.hass, self.config_entry, None)
         return data
 
     def _async_track_repair(self, reason: str | None) -> None:

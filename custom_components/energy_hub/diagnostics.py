@@ -1,4 +1,10 @@
-"""Diagnostics download: entry, options and the vendor's data, with secrets redacted."""
+"""Diagnostics download: entry, options and the vendor's data, with secrets redacted.
+
+Entry data is shown by allow-list (``HARMLESS_DATA_KEYS`` and the vendor's
+``diagnostics_data_keys``); vendors show what a device sent by allow-list too
+(``helpers.redact_unknown``). The deny-list (``TO_REDACT``, the vendor's secret and redact
+keys) applies on top.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,12 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import TO_REDACT
+from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, TO_REDACT
 from .contract import EnergyHubConfigEntry
+from .helpers import redact_unknown
+
+#: Entry data every vendor may show: nothing of it is secret.
+HARMLESS_DATA_KEYS = frozenset({CONF_VENDOR, CONF_VERIFY_SSL, CONF_CERTIFICATE_SHA256})
 
 
 async def async_get_config_entry_diagnostics(
@@ -25,7 +35,10 @@ async def async_get_config_entry_diagnostics(
                 "title": entry.title,
                 "unique_id": entry.unique_id,
                 "version": entry.version,
-                "data": dict(entry.data),
+                # by allow-list: a key not known to be harmless is redacted
+                "data": redact_unknown(
+                    dict(entry.data), HARMLESS_DATA_KEYS | vendor.diagnostics_data_keys
+                ),
                 "options": dict(entry.options),
             },
             "vendor": vendor.key,

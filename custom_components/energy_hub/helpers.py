@@ -1,18 +1,22 @@
-"""Dynamic and stale entities/devices: shared by vendors whose devices change at run time."""
+"""Shared by vendors: dynamic and stale entities/devices, and trusted device certificates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from yarl import URL
 
-from .const import DOMAIN, LOGGER
-from .contract import EnergyHubConfigEntry
+from .api.errors import EnergyHubApiError
+from .api.http import HttpClient
+from .api.tls import async_fetch_certificate, format_fingerprint
+from .const import CONF_CERTIFICATE_SHA256, CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .contract import EnergyHubConfigEntry, UntrustedCertificateError
 from .coordinator import EnergyHubCoordinator
 
 
@@ -122,3 +126,91 @@ def async_remove_stale_devices(
 def device_identifier(*parts: Any) -> tuple[str, str]:
     """A device-registry identifier in this integration's domain."""
     return (DOMAIN, "_".join(str(p) for p in parts))
+
+
+# -- trusted device certificates -----------------------------------------------------------
+
+
+def tls_settings(data: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """``(verify_ssl, pinned fingerprint)`` of a form's or an entry's data.
+
+    A missing ``verify_ssl`` means True: verification is on unless a certificate is pinned.
+    """
+    pin = data.get(CONF_CERTIFICATE_SHA256)
+    return bool(data.get(CONF_VERIFY_SSL, True)), pin if isinstance(pin, str) and pin else None
+
+
+def check_trust_choice(url: str, data: Mapping[str, Any]) -> None:
+    """Raise UntrustedCertificateError for an https device not to be verified, nothing pinned.
+
+    Called in connection tests. The user is then shown the certificate and asked to trust exactly that one; a device
+    is never added with verification simply switched off.
+    """
+    verify, pin = tls_settings(data)
+    if not verify and pin is None and URL(url).scheme == "https":
+        raise UntrustedCertificateError(url)
+
+
+async def async_pin_learned_certificate(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+    """After a successful connection: pin the certificate of an entry from before 1.2.
+
+    Entries that did not verify the certificate (``verify_ssl`` False, nothing pinned) keep
+    working after the update; at their next successful connection the certificate the
+    device presents is pinned, later connections accept only that one, and a repair issue
+    tells the user once.
+    """
+    client = entry.runtime_data.client
+    verify, pin = tls_settings(entry.data)
+    if verify or pin is not None or not isinstance(client, HttpClient):
+        return
+    if client.base_url.scheme != "https":
+        return
+    try:
+        certificate = await async_fetch_certificate(client.base_url)
+    except EnergyHubApiError as err:
+        LOGGER.debug("Could not read the certificate of %s to pin it: %s", entry.title, err)
+        return
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CERTIFICATE_SHA256: certificate.sha256}
+    )
+    client.pin_certificate(certificate.sha256)
+    LOGGER.info(
+        "Pinned the certificate of %s (SHA-256 %s); any other certificate is refused from now on",
+        entry.title,
+        certificate.display_fingerprint,
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"certificate_pinned_{entry.entry_id}",
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="certificate_pinned",
+        translation_placeholders={
+            "name": entry.title,
+            "fingerprint": format_fingerprint(certificate.sha256),
+        },
+    )
+
+
+# -- diagnostics by allow-list -------------------------------------------------------------
+
+#: What replaces a value in diagnostics (the same text as Home Assistant's redaction).
+REDACTED = "**REDACTED**"
+
+
+def redact_unknown(data: Any, known: Container[str]) -> Any:
+    """``data`` with the value of every mapping key not in ``known`` redacted, at any depth.
+
+    For what a device sends: only keys known to be harmless are shown; a key the device
+    sends without being asked (a password, a token, a URL with credentials) is not.
+    """
+    if isinstance(data, Mapping):
+        return {
+            key: redact_unknown(value, known) if key in known else REDACTED
+            for key, value in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [redact_unknown(value, known) for value in data]
+    return data

@@ -22,6 +22,7 @@ from custom_components.energy_hub.api.errors import (
     EnergyHubConnectionError,
     EnergyHubRequestError,
     EnergyHubResponseError,
+    EnergyHubUnavailableError,
 )
 from custom_components.energy_hub.api.http import HttpResponse
 from simulators.egauge import EgaugeSimulator
@@ -119,11 +120,17 @@ async def test_wrong_password(sim: EgaugeSimulator, session: aiohttp.ClientSessi
 async def test_nonce_expired_is_retried_once(
     sim: EgaugeSimulator, session: aiohttp.ClientSession
 ) -> None:
-    """'Nonce expired.' fetches a fresh nonce once; twice in a row is an auth error."""
-    sim.nonce_lifetime = -1  # every nonce has expired by the time it is used
+    """'Nonce expired.' fetches a fresh nonce once; twice in a row is the meter's clock.
+
+    The password was never checked, so it is not an auth error (that would ask the
+    user to sign in again) but the translated unavailable reason ``egauge_clock``.
+    """
+    sim.clock_broken = True  # every nonce has expired by the time it is used
     client = _client(session, sim)
-    with pytest.raises(EnergyHubAuthError):
+    with pytest.raises(EnergyHubUnavailableError) as caught:
         await client.async_get_registers()
+    assert not isinstance(caught.value, EnergyHubAuthError)
+    assert caught.value.reason == "egauge_clock"
     assert [r.path for r in sim.log] == [
         "/api/auth/unauthorized",
         "/api/auth/login",
@@ -131,7 +138,7 @@ async def test_nonce_expired_is_retried_once(
         "/api/auth/login",
     ]
     sim.clear_log()
-    sim.nonce_lifetime = 60
+    sim.clock_broken = False
     # expire exactly one nonce: the first login sees "Nonce expired.", the retry succeeds
     original = sim._nonces
     calls = 0

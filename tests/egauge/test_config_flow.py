@@ -11,7 +11,12 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
-from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
+from custom_components.energy_hub.const import (
+    CONF_CERTIFICATE_SHA256,
+    CONF_VENDOR,
+    CONF_VERIFY_SSL,
+    DOMAIN,
+)
 from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
@@ -151,7 +156,8 @@ async def test_reconfigure(
 
 
 async def test_https_self_signed(hass: HomeAssistant, start_simulator: StartSimulator) -> None:
-    """HTTPS with the meter's self-signed certificate: refused when verified, fine when not."""
+    """HTTPS with the meter's self-signed certificate: verification refuses it, the flow
+    offers to trust exactly that certificate, and the entry pins it (more in test_tls.py)."""
     # the simulated meter's side of the refused handshake is not an error of the integration
     loop = asyncio.get_running_loop()
     handler = loop.get_exception_handler()
@@ -170,10 +176,11 @@ async def test_https_self_signed(hass: HomeAssistant, start_simulator: StartSimu
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _form(meter, verify_ssl=True)
     )
-    assert result["errors"] == {CONF_VERIFY_SSL: "egauge_certificate"}
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], _form(meter))
+    assert result["step_id"] == "trust_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_HOST] == meter.url
+    assert result["data"][CONF_CERTIFICATE_SHA256] == meter.certificate_sha256
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED

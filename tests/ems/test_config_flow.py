@@ -10,7 +10,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
-from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
+from custom_components.energy_hub.const import (
+    CONF_CERTIFICATE_SHA256,
+    CONF_VENDOR,
+    CONF_VERIFY_SSL,
+    DOMAIN,
+)
 from simulators.base import Simulator
 from simulators.ems import EmsSimulator
 
@@ -107,21 +112,21 @@ async def test_flow_host_without_scheme_uses_https(hass: HomeAssistant, sim: Ems
 async def test_flow_self_signed_certificate(
     hass: HomeAssistant, socket_enabled: None, tmp_path: Path
 ) -> None:
-    """A self-signed gateway: a clear error while verifying, success without."""
+    """A self-signed gateway: verification refuses it, the flow offers to trust (pin) it."""
     sim = EmsSimulator()
     async with serve_tls(sim, tmp_path) as port:
         flow_id = await _ems_form(hass)
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
-        )
-        assert result["errors"] == {CONF_VERIFY_SSL: "ems_certificate"}
-        # without a scheme the address means HTTPS; verification is off by default
+        # without a scheme the address means HTTPS; verification is on by default
         typed = {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
         del typed[CONF_VERIFY_SSL]
         result = await hass.config_entries.flow.async_configure(flow_id, typed)
+        assert result["step_id"] == "trust_certificate"
+        assert sim.requests("/ver") == []
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["data"][CONF_HOST] == f"https://127.0.0.1:{port}"
         assert result["data"][CONF_VERIFY_SSL] is False
+        assert len(result["data"][CONF_CERTIFICATE_SHA256]) == 64
         await hass.async_block_till_done()
         assert result["result"].state is ConfigEntryState.LOADED
         assert sim.requests("/v1/signals/realtime")

@@ -7,6 +7,8 @@ and could be published as a library of its own.
 from .errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
+    EnergyHubCertificateChangedError,
+    EnergyHubCertificateError,
     EnergyHubConnectionError,
     EnergyHubRequestError,
     EnergyHubResponseError,
@@ -16,6 +18,8 @@ from .errors import (
 __all__ = [
     "EnergyHubApiError",
     "EnergyHubAuthError",
+    "EnergyHubCertificateChangedError",
+    "EnergyHubCertificateError",
     "EnergyHubConnectionError",
     "EnergyHubRequestError",
     "EnergyHubResponseError",

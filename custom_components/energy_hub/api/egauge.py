@@ -28,6 +28,7 @@ from .errors import (
     EnergyHubConnectionError,
     EnergyHubRequestError,
     EnergyHubResponseError,
+    EnergyHubUnavailableError,
 )
 from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
 from .tokens import TokenManager
@@ -38,6 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 #: meter's epoch, so moving the epoch never makes a counter jump), virtual registers.
 REGISTER_QUERY = "rate&time=now&virtual=value&raw"
 NONCE_EXPIRED = "Nonce expired."
+#: ``EnergyHubUnavailableError.reason`` when every fresh nonce is declared expired.
+REASON_NONCE_EXPIRED = "egauge_clock"
 #: Token lifetime when the token says nothing (the meter's are valid about 10 minutes).
 TOKEN_LIFETIME = 600.0
 #: Refresh this long before the token runs out.
@@ -346,7 +349,13 @@ class EgaugeClient(HttpClient):
                 raise EnergyHubAuthError("The meter refused the credentials")
             self._last_token = token
             return token
-        raise EnergyHubAuthError("The meter kept refusing the login nonce")
+        # The meter itself said the nonce it just issued had expired, twice: the password
+        # was never checked. That is the meter's clock (or a restarting meter), not the
+        # credentials, so it must not ask the user to sign in again.
+        raise EnergyHubUnavailableError(
+            "The meter declared its own fresh login nonces expired (is its clock right?)",
+            reason=REASON_NONCE_EXPIRED,
+        )
 
     async def async_logout(self) -> None:
         """Revoke the token (best effort, used on unload)."""

@@ -19,6 +19,10 @@ class EnergyHubCertificateError(EnergyHubConnectionError):
     """The device's TLS certificate could not be verified (often a self-signed one)."""
 
 
+class EnergyHubCertificateChangedError(EnergyHubCertificateError):
+    """The device presented another certificate than the one pinned for it."""
+
+
 class EnergyHubAuthError(EnergyHubApiError):
     """The credentials were refused (wrong password, revoked or unknown token)."""
 

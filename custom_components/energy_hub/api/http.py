@@ -20,7 +20,13 @@ from urllib.parse import quote, urlencode
 import aiohttp
 from yarl import URL
 
-from .errors import EnergyHubCertificateError, EnergyHubConnectionError, EnergyHubResponseError
+from .errors import (
+    EnergyHubCertificateChangedError,
+    EnergyHubCertificateError,
+    EnergyHubConnectionError,
+    EnergyHubResponseError,
+)
+from .tls import ssl_option
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -166,9 +172,24 @@ class HttpClient:
         self._session = session
         self._base_url = URL(str(base_url).rstrip("/"))
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        # True = aiohttp's default certificate checks; False accepts self-signed ones
-        self._ssl = verify_ssl
+        self._verify_ssl = verify_ssl
+        self._pin: str | None = None
+        # True = aiohttp's certificate checks; a Fingerprint = exactly the pinned certificate
+        self._ssl: bool | aiohttp.Fingerprint = verify_ssl
         self.request_count = 0
+
+    @property
+    def certificate_pin(self) -> str | None:
+        """The SHA-256 fingerprint of the one certificate accepted (None: not pinned)."""
+        return self._pin
+
+    def pin_certificate(self, fingerprint: str | None) -> None:
+        """Accept exactly the certificate with this SHA-256 fingerprint from now on.
+
+        None goes back to the ``verify_ssl`` given at construction.
+        """
+        self._pin = fingerprint or None
+        self._ssl = ssl_option(verify=self._verify_ssl, pin=self._pin)
 
     @property
     def base_url(self) -> URL:
@@ -218,6 +239,10 @@ class HttpClient:
             raise EnergyHubConnectionError(f"Timeout talking to {self._base_url.host}") from err
         except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as err:
             if is_certificate_error(err):
+                if self._pin is not None:
+                    raise EnergyHubCertificateChangedError(
+                        f"{self._base_url.host} presented another certificate than the trusted one"
+                    ) from err
                 raise EnergyHubCertificateError(
                     f"The TLS certificate of {self._base_url.host} is not trusted"
                 ) from err

@@ -7,13 +7,17 @@ from datetime import timedelta
 
 from homeassistant.core import HomeAssistant
 
-from ...api.egauge import EgaugeClient, MeterInfo, RegisterData
+from ...api.egauge import REASON_NONCE_EXPIRED, EgaugeClient, MeterInfo, RegisterData
 from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData
 from ...coordinator import EnergyHubCoordinator
 
 
 class EgaugeCoordinator(EnergyHubCoordinator[RegisterData]):
     """Polls every register of one meter."""
+
+    #: a meter declaring every fresh login nonce expired has a clock problem only the user
+    #: can fix (on the meter): a repair issue says so while it lasts
+    repair_reasons = frozenset({REASON_NONCE_EXPIRED})
 
     def __init__(
         self,

@@ -15,12 +15,15 @@ from ...api.egauge import EgaugeClient, EgaugePermissionError
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
+    EnergyHubCertificateChangedError,
     EnergyHubCertificateError,
     EnergyHubConnectionError,
+    EnergyHubUnavailableError,
 )
 from ...api.http import InvalidHostError, normalize_base_url
 from ...const import CONF_VERIFY_SSL
-from ...contract import DeviceIdentity, FlowError
+from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError
+from ...helpers import check_trust_choice, tls_settings
 from .const import DEFAULT_USERNAME
 
 
@@ -33,20 +36,23 @@ def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(CONF_PASSWORD): selector.TextSelector(
                 selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
             ),
-            vol.Required(CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, False))): bool,
+            vol.Required(CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, True))): bool,
         }
     )
 
 
 def client(hass: HomeAssistant, data: Mapping[str, Any]) -> EgaugeClient:
     """A client on Home Assistant's shared session for a form's or an entry's data."""
-    return EgaugeClient(
+    verify_ssl, pin = tls_settings(data)
+    meter_client = EgaugeClient(
         async_get_clientsession(hass),
         data[CONF_HOST],
         data[CONF_USERNAME],
         data[CONF_PASSWORD],
-        verify_ssl=bool(data.get(CONF_VERIFY_SSL, False)),
+        verify_ssl=verify_ssl,
     )
+    meter_client.pin_certificate(pin)
+    return meter_client
 
 
 async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
@@ -56,6 +62,7 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
     except InvalidHostError as err:
         raise FlowError("invalid_host", field=CONF_HOST) from err
     data = {**data, CONF_HOST: url}
+    check_trust_choice(url, data)
     meter_client = client(hass, data)
     try:
         meter = await meter_client.async_get_meter_info()
@@ -64,8 +71,13 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
         raise FlowError("egauge_missing_permission") from err
     except EnergyHubAuthError as err:
         raise FlowError("invalid_auth") from err
+    except EnergyHubUnavailableError as err:
+        # only the meter's own nonce trouble is an unavailable error here
+        raise FlowError("egauge_clock") from err
     except EnergyHubCertificateError as err:
-        raise FlowError("egauge_certificate", field=CONF_VERIFY_SSL) from err
+        raise UntrustedCertificateError(
+            url, changed=isinstance(err, EnergyHubCertificateChangedError)
+        ) from err
     except EnergyHubConnectionError as err:
         raise FlowError("cannot_connect", field=CONF_HOST) from err
     except EnergyHubApiError as err:

@@ -10,9 +10,10 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, Co
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...api.egauge import EgaugeClient, MeterInfo
-from ...api.errors import EnergyHubApiError, EnergyHubAuthError
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubCertificateError
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
 from . import flow
 from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
@@ -31,6 +32,7 @@ class EgaugeVendor(Vendor):
     reauth_keys = (CONF_PASSWORD,)
     secret_keys = frozenset({CONF_PASSWORD})
     redact_keys = frozenset({CONF_HOST, "hostname", "configuration_url"})
+    tls_pinning = True
 
     # -- config flow (vendors/egauge/flow.py) -----------------------------------------
 
@@ -44,7 +46,7 @@ class EgaugeVendor(Vendor):
     ) -> EnergyHubRuntimeData:
         """Read the meter's identity, then the first poll."""
         client = flow.client(hass, entry.data)
-        meter = await self._async_meter_info(client)
+        meter = await self._async_meter_info(hass, entry, client)
         if entry.unique_id is not None and meter.serial != entry.unique_id:
             raise ConfigEntryError(
                 translation_domain=DOMAIN,
@@ -56,9 +58,16 @@ class EgaugeVendor(Vendor):
         return EgaugeRuntimeData(vendor=self, coordinator=coordinator, client=client, meter=meter)
 
     @staticmethod
-    async def _async_meter_info(client: EgaugeClient) -> MeterInfo:
+    async def _async_meter_info(
+        hass: HomeAssistant, entry: EnergyHubConfigEntry, client: EgaugeClient
+    ) -> MeterInfo:
         try:
             return await client.async_get_meter_info()
+        except EnergyHubCertificateError as err:
+            async_certificate_issue(hass, entry, err)
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key=certificate_error_key(err)
+            ) from err
         except EnergyHubAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"

@@ -26,7 +26,7 @@ from ...contract import (
     StepHandler,
     Vendor,
 )
-from ...helpers import DynamicEntities, async_remove_stale_devices
+from ...helpers import DynamicEntities, async_remove_stale_devices, redact_unknown
 from . import flow, services
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
 from .coordinator import EkmCoordinator, EkmData
@@ -41,6 +41,44 @@ from .entities import (
     gateway_identifier,
     meter_device,
     meter_identifier,
+)
+
+#: Reading fields shown in diagnostics: those entities read, the relay state and the
+#: meter's model and clock. Any other field a reply carries is redacted.
+KNOWN_READING_FIELDS = frozenset(d.field for d in SENSORS) | {
+    "State_Out",
+    "Model",
+    "Firmware",
+    "Meter_Time",
+    "Date",
+    "Time",
+}
+#: Trigger members shown in diagnostics (EKM Push trigger objects and their parts).
+KNOWN_TRIGGER_KEYS = frozenset(
+    {
+        "trigger_name",
+        "trigger_uuid",
+        "enabled",
+        "created_at",
+        "updated_at",
+        "conditions",
+        "actions",
+        "type",
+        "source",
+        "source_id",
+        "field",
+        "threshold_value",
+        "threshold_test",
+        "duration",
+        "hysteresis",
+        "continuous",
+        "target",
+        "target_id",
+        "command",
+        "params",
+        "relay",
+        "status",
+    }
 )
 
 
@@ -229,12 +267,12 @@ class EkmVendor(Vendor):
                     "protocol": reading.protocol,
                     "gateway": reading.gateway,
                     "timestamp_ms": reading.timestamp_ms,
-                    "values": dict(reading.values),
-                    "text": dict(reading.text),
+                    "values": redact_unknown(dict(reading.values), KNOWN_READING_FIELDS),
+                    "text": redact_unknown(dict(reading.text), KNOWN_READING_FIELDS),
                 }
                 for meter, reading in data.readings.items()
             },
-            "triggers": list(data.triggers.values()),
+            "triggers": redact_unknown(list(data.triggers.values()), KNOWN_TRIGGER_KEYS),
             "pending_relay_commands": [
                 {"meter": meter, "relay": relay, "target": p.target, "sent": p.sent.isoformat()}
                 for (meter, relay), p in coordinator.pending.items()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import logging
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -20,7 +22,7 @@ from ...api.errors import (
 )
 from ...const import DOMAIN, LOGGER
 from ...contract import EnergyHubConfigEntry
-from ...coordinator import EnergyHubCoordinator, translate_api_error
+from ...coordinator import EnergyHubCoordinator
 from ...helpers import async_remove_stale_devices, device_identifier
 from .const import MANUFACTURER
 
@@ -97,19 +99,18 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         self.configuration: EmsConfiguration | None = None
         self.discovered_at: datetime | None = None
         self.stale_after = max(STALE_AFTER, 3 * update_interval)
+        #: whether the last rediscovery failed (logged once, and once when it works again)
+        self._rediscovery_failing = False
 
-    async def _async_update_data(self) -> EmsData:
+    def translate_error(self, err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
         """As the base class, but a refused request (400/404) says what the gateway said."""
-        try:
-            return await self._async_fetch()
-        except EnergyHubRequestError as err:
-            raise UpdateFailed(
+        if isinstance(err, EnergyHubRequestError):
+            return UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="ems_request_refused",
                 translation_placeholders={"error": f"{err} {err.detail}".strip()},
-            ) from err
-        except EnergyHubApiError as err:
-            raise translate_api_error(err) from err
+            )
+        return super().translate_error(err)
 
     async def _async_fetch(self) -> EmsData:
         now = dt_util.utcnow()
@@ -135,13 +136,20 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
                 if self.configuration is None:
                     raise
                 # keep polling what is known; try again at the next rediscovery
-                LOGGER.warning(
+                LOGGER.log(
+                    logging.DEBUG if self._rediscovery_failing else logging.WARNING,
                     "Could not read the configuration of %s again (%s); keeping the known "
                     "devices and signals",
                     self.config_entry.title,
                     err,
                 )
+                self._rediscovery_failing = True
             else:
+                if self._rediscovery_failing:
+                    LOGGER.info(
+                        "The configuration of %s is readable again", self.config_entry.title
+                    )
+                    self._rediscovery_failing = False
                 self.configuration = configuration
                 self._sync_devices(self.system, configuration)
             self.discovered_at = now

@@ -15,12 +15,14 @@ from ...api.ems import EmsClient, EmsNotGatewayError
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
+    EnergyHubCertificateChangedError,
     EnergyHubCertificateError,
     EnergyHubConnectionError,
 )
 from ...api.http import InvalidHostError, normalize_base_url
 from ...const import CONF_VERIFY_SSL
-from ...contract import DeviceIdentity, FlowError
+from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError
+from ...helpers import check_trust_choice, tls_settings
 from .const import DEFAULT_SCHEME
 
 
@@ -38,7 +40,7 @@ def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 )
             ),
             vol.Required(
-                CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, False))
+                CONF_VERIFY_SSL, default=bool(defaults.get(CONF_VERIFY_SSL, True))
             ): selector.BooleanSelector(),
         }
     )
@@ -46,13 +48,16 @@ def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 def client(hass: HomeAssistant, data: Mapping[str, Any]) -> EmsClient:
     """A client for the connection data of a form or an entry."""
-    return EmsClient(
+    verify_ssl, pin = tls_settings(data)
+    gateway = EmsClient(
         async_get_clientsession(hass),
         str(data[CONF_HOST]),
         str(data[CONF_USERNAME]),
         str(data[CONF_PASSWORD]),
-        verify_ssl=bool(data.get(CONF_VERIFY_SSL, False)),
+        verify_ssl=verify_ssl,
     )
+    gateway.pin_certificate(pin)
+    return gateway
 
 
 async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
@@ -61,11 +66,14 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
         url = normalize_base_url(str(data.get(CONF_HOST, "")), default_scheme=DEFAULT_SCHEME)
     except InvalidHostError as err:
         raise FlowError("invalid_host", field=CONF_HOST) from err
+    check_trust_choice(url, data)
     gateway = client(hass, {**data, CONF_HOST: url})
     try:
         await gateway.api_version()
     except EnergyHubCertificateError as err:
-        raise FlowError("ems_certificate", field=CONF_VERIFY_SSL) from err
+        raise UntrustedCertificateError(
+            url, changed=isinstance(err, EnergyHubCertificateChangedError)
+        ) from err
     except EmsNotGatewayError as err:
         raise FlowError("ems_not_gateway", field=CONF_HOST) from err
     except EnergyHubApiError as err:

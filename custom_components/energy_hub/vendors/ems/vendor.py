@@ -44,6 +44,7 @@ class EmsVendor(Vendor):
     reauth_keys = (CONF_PASSWORD,)
     secret_keys = frozenset({CONF_PASSWORD})
     redact_keys = frozenset({"sn", CONF_HOST})
+    tls_pinning = True
 
     # -- config flow (vendors/ems/flow.py) --------------------------------------------
 

@@ -24,7 +24,7 @@ from ...contract import (
     StepHandler,
     Vendor,
 )
-from ...helpers import device_identifier
+from ...helpers import device_identifier, redact_unknown
 from . import flow
 from .const import (
     CONF_AGE,
@@ -43,6 +43,14 @@ from .coordinator import GoeCoordinator, GoePvSurplusSender, PvSurplusConfig
 from .descriptions import CATALOGUE, GoeKey
 from .entities import entity_of, unique_id
 from .services import async_register_services
+
+#: Status keys shown in diagnostics: those entities (the catalogue) and the surplus sender
+#: read, and the device's identity.
+KNOWN_STATUS_KEYS = (
+    frozenset(key for row in CATALOGUE for key in row.api_keys)
+    | frozenset(DEVICE_KEYS)
+    | frozenset(PV_MODE_KEYS)
+)
 
 
 class GoeVendor(Vendor):
@@ -69,6 +77,7 @@ class GoeVendor(Vendor):
         {"sse", "fna", "cak", "wcb", "ccw", "wifis", "cards", CONF_SERIAL}
         | {f"c{i}n" for i in range(10)}
     )
+    diagnostics_data_keys = frozenset({CONF_MODE})
 
     def __init__(self) -> None:
         """The cloud URL template is ours to change.
@@ -246,7 +255,9 @@ class GoeVendor(Vendor):
             "unsupported_keys": support.as_dict(),
             "unavailable_entities": unavailable,
             "firmware": support.firmware,
-            "status": dict(data),
+            # by allow-list: keys the charger sends unasked (OCPP credentials, cloud data,
+            # ...) are redacted; only the status keys the entities read are shown
+            "status": redact_unknown(dict(data), KNOWN_STATUS_KEYS),
             "request_count": coordinator.client.request_count,
             "pv_surplus": coordinator.pv_sender.diagnostics() if coordinator.pv_sender else None,
         }
