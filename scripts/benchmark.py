@@ -1,27 +1,33 @@
-"""Time one poll of each vendor's client against its simulator (not a test: figures only).
+"""Benchmarks (not tests: figures only, ratios measured side by side in one run).
 
-    .venv/bin/python scripts/benchmark.py [--polls N]
+    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
 
-Each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
-then time N steady-state polls and count the requests each one made from the simulator's
-request log. go-e's one-request-per-second limiter is set to 0 here so that the figure is
-the client's own cost, not the limiter's wait.
+``clients``: each vendor's client against its simulator: one warm-up poll (login,
+discovery), then N steady-state polls timed, with the requests each one made counted
+from the simulator's request log. go-e's one-request-per-second limiter is set to 0 here
+so that the figure is the client's own cost, not the limiter's wait.
 
-go-e is measured three ways: the filter of the release before the key catalogue (18 keys),
-the catalogue's enabled-by-default entities and every catalogue entity enabled; each poll
-also reads every entity's value from the answer, as the entities do. ``cpu ms`` is the
-process time per poll (client, value reading and the in-process simulator together); the
-last line is the ratio default / before, measured in this run.
+``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
+request, parsing, dispatch and state writes), for 300 and 2,500 signals with every
+signal's entity enabled, next to Home Assistant's floor measured in the same run: a
+minimal ``DataUpdateCoordinator`` and as many minimal ``CoordinatorEntity`` sensors
+returning a number. Both are measured with every value changed and with nothing
+changed. The simulator runs on its own thread and event loop, so only Home Assistant's
+loop thread is measured (``time.thread_time``); the figure is the median of N refreshes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+import logging
 from pathlib import Path
 import statistics
 import sys
+import tempfile
+import threading
 import time
 from typing import Any
 
@@ -138,12 +144,9 @@ CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]]
 }
 
 
-async def main(polls: int) -> None:
-    print(
-        f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'cpu ms':>7s}"
-        f" {'requests/poll':>14s} {'keys':>5s}"
-    )
-    cpu: dict[str, float] = {}
+async def clients(polls: int) -> None:
+    """Time the clients' polls."""
+    print(f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'requests/poll':>14s}")
     async with aiohttp.ClientSession() as session:
         for name, (make_sim, make_poll) in CASES.items():
             sim = make_sim()
@@ -168,11 +171,201 @@ async def main(polls: int) -> None:
                 )
             finally:
                 await sim.stop()
-    before, default = cpu["goe before catalogue"], cpu["goe default entities"]
-    print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
+
+
+# -- EMS inside Home Assistant, next to Home Assistant's floor ---------------------------
+
+
+@contextlib.asynccontextmanager
+async def threaded(sim: Simulator) -> AsyncIterator[str]:
+    """Run ``sim`` on its own event loop in a thread; yields its URL."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="simulator", daemon=True)
+    thread.start()
+    try:
+        url = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(sim.start(), loop))
+        yield url
+    finally:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(sim.stop(), loop))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
+async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any, polls: int) -> float:
+    """Median event-loop CPU (ms of this thread) of ``refresh`` plus the work it queued."""
+    samples = []
+    for _ in range(polls):
+        start = time.thread_time()
+        await refresh()
+        await hass.async_block_till_done()
+        samples.append((time.thread_time() - start) * 1000)
+    return statistics.median(samples)
+
+
+async def _floor(hass: Any, count: int, polls: int) -> tuple[float, float]:
+    """HA's floor for ``count`` entities: (all changed, none changed) in ms per refresh."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from homeassistant.components.sensor import SensorEntity  # noqa: PLC0415
+    from homeassistant.helpers.update_coordinator import (  # noqa: PLC0415
+        CoordinatorEntity,
+        DataUpdateCoordinator,
+    )
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        MockEntityPlatform,
+    )
+
+    values = {"step": 0}
+
+    async def update() -> list[int]:
+        step = values["step"]
+        return [step + i for i in range(count)]
+
+    coordinator: DataUpdateCoordinator[list[int]] = DataUpdateCoordinator(
+        hass,
+        logging.getLogger("floor"),
+        config_entry=None,
+        name="floor",
+        update_method=update,
+        update_interval=timedelta(hours=1),
+    )
+
+    class FloorSensor(CoordinatorEntity[DataUpdateCoordinator[list[int]]], SensorEntity):
+        def __init__(self, index: int) -> None:
+            super().__init__(coordinator)
+            self._index = index
+            self._attr_unique_id = f"floor_{index}"
+            self._attr_name = f"Floor {index}"
+
+        @property
+        def native_value(self) -> int:
+            return self.coordinator.data[self._index]
+
+    await coordinator.async_refresh()
+    platform = MockEntityPlatform(hass, domain="sensor", platform_name="floor")
+    await platform.async_add_entities([FloorSensor(i) for i in range(count)])
+    await hass.async_block_till_done()
+
+    async def changed() -> None:
+        values["step"] += 1
+        await coordinator.async_refresh()
+
+    all_changed = await _cpu(changed, hass, polls)
+    none_changed = await _cpu(coordinator.async_refresh, hass, polls)
+    await platform.async_reset()
+    return all_changed, none_changed
+
+
+async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, float, int]:
+    """Our refresh of a ``signals`` gateway: (all changed, none changed, entities)."""
+    from homeassistant.const import (  # noqa: PLC0415
+        CONF_HOST,
+        CONF_PASSWORD,
+        CONF_USERNAME,
+    )
+    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        MockConfigEntry,
+    )
+
+    from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN  # noqa: PLC0415
+
+    sim = EmsSimulator(total_signals=signals, serial=f"BENCH{signals}")
+    sim.frozen_time = time.time()
+    async with threaded(sim) as url:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"EMS gateway {sim.serial}",
+            unique_id=sim.serial,
+            data={
+                CONF_VENDOR: "ems",
+                CONF_HOST: url,
+                CONF_USERNAME: sim.username,
+                CONF_PASSWORD: sim.password,
+                "verify_ssl": True,
+            },
+        )
+        entry.add_to_hass(hass)
+        # every signal's entity enabled (also those disabled by default)
+        ent_reg = er.async_get(hass)
+        for uid in sim.enabled_signals():
+            ent_reg.async_get_or_create(
+                "sensor",
+                DOMAIN,
+                f"{sim.serial}_signal_{uid}",
+                config_entry=entry,
+                disabled_by=None,
+            )
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        coordinator = entry.runtime_data.coordinator
+        entities = sum(
+            1
+            for reg in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+            if reg.domain == "sensor" and not reg.disabled
+        )
+
+        async def changed() -> None:
+            sim.value_offset += 1.0
+            await coordinator.async_refresh()
+
+        all_changed = await _cpu(changed, hass, polls)
+        none_changed = await _cpu(coordinator.async_refresh, hass, polls)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    return all_changed, none_changed, entities
+
+
+async def ems(polls: int) -> None:
+    """EMS refresh cost inside Home Assistant next to HA's floor."""
+    from homeassistant import loader  # noqa: PLC0415
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        async_test_home_assistant,
+    )
+
+    print(
+        f"{'signals':>7s} {'entities':>8s} | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s}"
+        f" (all changed) | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s} (none changed)"
+    )
+    from unittest.mock import patch  # noqa: PLC0415
+
+    from aiohttp.resolver import ThreadedResolver  # noqa: PLC0415
+
+    with (
+        tempfile.TemporaryDirectory() as config_dir,
+        # no zeroconf in this bare instance: resolve names as aiohttp does by default
+        patch(
+            "homeassistant.helpers.aiohttp_client._async_make_resolver",
+            return_value=ThreadedResolver(),
+        ),
+    ):
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+            for signals in (300, 2500):
+                ours_all, ours_none, entities = await _ems_in_hass(hass, signals, polls)
+                floor_all, floor_none = await _floor(hass, entities, polls)
+                print(
+                    f"{signals:7d} {entities:8d} | {ours_all:8.1f} {floor_all:8.1f}"
+                    f" {ours_all / floor_all:6.2f}               |"
+                    f" {ours_none:8.1f} {floor_none:8.1f} {ours_none / floor_none:6.2f}"
+                )
+
+
+async def main(polls: int, only: str | None) -> None:
+    """Run the benchmarks."""
+    if only in (None, "clients"):
+        await clients(polls)
+    if only in (None, "ems"):
+        if only is None:
+            print()
+        await ems(max(5, polls // 5))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=50)
-    asyncio.run(main(parser.parse_args().polls))
+    parser.add_argument("--only", choices=("clients", "ems"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(args.polls, args.only))

@@ -137,6 +137,10 @@ class EmsSimulator(Simulator):
         self.logins = 0
         self._uids = itertools.count(100)
         self._bulk_device: int | None = None
+        #: When set, the gateway's clock stands still at this Unix time (values repeat).
+        self.frozen_time: float | None = None
+        #: Added to every value (the benchmark raises it to change every value, counters too).
+        self.value_offset = 0.0
         self._build_default()
         if total_signals is not None:
             self.set_enabled_signal_count(total_signals)
@@ -297,14 +301,21 @@ class EmsSimulator(Simulator):
             return round(50 + 0.05 * wave, 2)
         return round(uid % 100 + wave, 2)
 
+    def now(self) -> float:
+        """The gateway's clock (Unix seconds)."""
+        return time.time() if self.frozen_time is None else self.frozen_time
+
     def sample(self, uid: int) -> dict[str, Any] | None:
         """The realtime sample of a signal (None when it is overridden as missing)."""
         sig = self.signals[uid]
-        now = time.time()
+        now = self.now()
+        value = self.value(uid, sig["si"], now)
+        if self.value_offset:
+            value = round(value + self.value_offset, 3)
         sample: dict[str, Any] = {
             "uid": uid,
             "si": sig["si"],
-            "v": self.value(uid, sig["si"], now),
+            "v": value,
             "t": int(now * 1000),
             "s": 1,
             "r": 0,
