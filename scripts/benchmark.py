@@ -22,6 +22,7 @@ import argparse
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
+from datetime import timedelta
 import logging
 from pathlib import Path
 import statistics
@@ -30,15 +31,28 @@ import tempfile
 import threading
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
+from aiohttp.resolver import ThreadedResolver
+from homeassistant import loader
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockEntityPlatform,
+    async_test_home_assistant,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from custom_components.energy_hub.api.egauge import EgaugeClient
 from custom_components.energy_hub.api.ekm import EkmClient
 from custom_components.energy_hub.api.ems import EmsClient
-from custom_components.energy_hub.api.goe import GoeClient, GoeKeySupport
+from custom_components.energy_hub.api.goe import GoeClient
+from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from simulators.base import Simulator
 from simulators.egauge import EgaugeSimulator
 from simulators.ekm import EkmSimulator
@@ -205,17 +219,6 @@ async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any, polls: int) -> 
 
 async def _floor(hass: Any, count: int, polls: int) -> tuple[float, float]:
     """HA's floor for ``count`` entities: (all changed, none changed) in ms per refresh."""
-    from datetime import timedelta  # noqa: PLC0415
-
-    from homeassistant.components.sensor import SensorEntity  # noqa: PLC0415
-    from homeassistant.helpers.update_coordinator import (  # noqa: PLC0415
-        CoordinatorEntity,
-        DataUpdateCoordinator,
-    )
-    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
-        MockEntityPlatform,
-    )
-
     values = {"step": 0}
 
     async def update() -> list[int]:
@@ -259,18 +262,6 @@ async def _floor(hass: Any, count: int, polls: int) -> tuple[float, float]:
 
 async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, float, int]:
     """Our refresh of a ``signals`` gateway: (all changed, none changed, entities)."""
-    from homeassistant.const import (  # noqa: PLC0415
-        CONF_HOST,
-        CONF_PASSWORD,
-        CONF_USERNAME,
-    )
-    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
-    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
-        MockConfigEntry,
-    )
-
-    from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN  # noqa: PLC0415
-
     sim = EmsSimulator(total_signals=signals, serial=f"BENCH{signals}")
     sim.frozen_time = time.time()
     async with threaded(sim) as url:
@@ -297,7 +288,8 @@ async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, floa
                 config_entry=entry,
                 disabled_by=None,
             )
-        assert await hass.config_entries.async_setup(entry.entry_id)
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError("the EMS entry did not set up")
         await hass.async_block_till_done()
         coordinator = entry.runtime_data.coordinator
         entities = sum(
@@ -312,25 +304,17 @@ async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, floa
 
         all_changed = await _cpu(changed, hass, polls)
         none_changed = await _cpu(coordinator.async_refresh, hass, polls)
-        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
     return all_changed, none_changed, entities
 
 
 async def ems(polls: int) -> None:
     """EMS refresh cost inside Home Assistant next to HA's floor."""
-    from homeassistant import loader  # noqa: PLC0415
-    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
-        async_test_home_assistant,
-    )
-
     print(
         f"{'signals':>7s} {'entities':>8s} | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s}"
         f" (all changed) | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s} (none changed)"
     )
-    from unittest.mock import patch  # noqa: PLC0415
-
-    from aiohttp.resolver import ThreadedResolver  # noqa: PLC0415
 
     with (
         tempfile.TemporaryDirectory() as config_dir,
