@@ -154,6 +154,7 @@ async def test_discovery_pages_and_filters(
     assert (main.label, main.part_number, main.system) == ("Main meter", "EMS10AV5S1X", "3P")
     assert config.loads[2].protocol == "meterBus"
     assert config.loads[2].did == 1
+    assert [uid for uid, load in config.loads.items() if load.main] == [2]
     assert {load.protocol for load in config.loads.values()} == {
         "meterBus",
         "tcp",

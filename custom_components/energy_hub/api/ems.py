@@ -101,6 +101,9 @@ class EmsLoad:
     did: int | None
     protocol: str | None
     index: int | None
+    #: The gateway marks its main (grid) meter's load with ``"main": true`` in the
+    #: protocol block (the document's meterBus example).
+    main: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,13 +276,16 @@ def load_protocol(raw: Mapping[str, Any]) -> str | None:
 
 def parse_load(uid: int, raw: Mapping[str, Any]) -> EmsLoad:
     """A load entry."""
+    protocol = load_protocol(raw)
+    block = raw.get(protocol) if protocol is not None else None
     return EmsLoad(
         uid=uid,
         label=_str(raw.get("label")) or f"Load {uid}",
         enable=_bool(raw.get("enable")),
         did=_int(raw.get("did")),
-        protocol=load_protocol(raw),
+        protocol=protocol,
         index=_int(raw.get("index")),
+        main=isinstance(block, dict) and _bool(block.get("main"), default=False),
     )
 
 
