@@ -8,12 +8,15 @@ from the simulator's request log. go-e's one-request-per-second limiter is set t
 so that the figure is the client's own cost, not the limiter's wait.
 
 ``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
-request, parsing, dispatch and state writes), for 300 and 2,500 signals with every
-signal's entity enabled, next to Home Assistant's floor measured in the same run: a
-minimal ``DataUpdateCoordinator`` and as many minimal ``CoordinatorEntity`` sensors
-returning a number. Both are measured with every value changed and with nothing
-changed. The simulator runs on its own thread and event loop, so only Home Assistant's
-loop thread is measured (``time.thread_time``); the figure is the median of N refreshes.
+requests, parsing, dispatch and state writes), for 300 and 2,500 signals with every
+signal's entity enabled and for 2,500 signals with the default set, next to Home
+Assistant's floor measured in the same run: a minimal ``DataUpdateCoordinator`` and as
+many minimal ``CoordinatorEntity`` sensors returning a number (and, for reference, the
+same sensors with a device class, unit and state class). Each is measured with every
+value changed and with nothing changed, the refreshes interleaved (ours, floor, floor
+with unit, ...) so that a machine busy with other work affects all alike. The simulator
+runs on its own thread and event loop, so only Home Assistant's loop thread is measured
+(``time.thread_time``); the figures are medians of N refreshes.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from unittest.mock import patch
 import aiohttp
 from aiohttp.resolver import ThreadedResolver
 from homeassistant import loader
-from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
@@ -206,63 +209,83 @@ async def threaded(sim: Simulator) -> AsyncIterator[str]:
         loop.close()
 
 
-async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any, polls: int) -> float:
-    """Median event-loop CPU (ms of this thread) of ``refresh`` plus the work it queued."""
-    samples = []
-    for _ in range(polls):
-        start = time.thread_time()
-        await refresh()
-        await hass.async_block_till_done()
-        samples.append((time.thread_time() - start) * 1000)
-    return statistics.median(samples)
-
-
-async def _floor(hass: Any, count: int, polls: int) -> tuple[float, float]:
-    """HA's floor for ``count`` entities: (all changed, none changed) in ms per refresh."""
-    values = {"step": 0}
-
-    async def update() -> list[int]:
-        step = values["step"]
-        return [step + i for i in range(count)]
-
-    coordinator: DataUpdateCoordinator[list[int]] = DataUpdateCoordinator(
-        hass,
-        logging.getLogger("floor"),
-        config_entry=None,
-        name="floor",
-        update_method=update,
-        update_interval=timedelta(hours=1),
-    )
-
-    class FloorSensor(CoordinatorEntity[DataUpdateCoordinator[list[int]]], SensorEntity):
-        def __init__(self, index: int) -> None:
-            super().__init__(coordinator)
-            self._index = index
-            self._attr_unique_id = f"floor_{index}"
-            self._attr_name = f"Floor {index}"
-
-        @property
-        def native_value(self) -> int:
-            return self.coordinator.data[self._index]
-
-    await coordinator.async_refresh()
-    platform = MockEntityPlatform(hass, domain="sensor", platform_name="floor")
-    await platform.async_add_entities([FloorSensor(i) for i in range(count)])
+async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any) -> float:
+    """Event-loop CPU (ms of this thread) of one ``refresh`` plus the work it queued."""
+    start = time.thread_time()
+    await refresh()
     await hass.async_block_till_done()
+    return (time.thread_time() - start) * 1000
 
-    async def changed() -> None:
-        values["step"] += 1
+
+class Floor:
+    """Home Assistant's floor: one coordinator and ``count`` minimal coordinator sensors.
+
+    ``units``: the sensors also have a device class, a unit and a state class (what Home
+    Assistant's sensor base class costs for a sensor with a unit, shown for reference).
+    """
+
+    def __init__(self, hass: Any, count: int, *, units: bool = False) -> None:
+        """Create the coordinator; ``start`` adds the sensors."""
+        self.hass = hass
+        self.count = count
+        self.units = units
+        self.step = 0
+        self.coordinator: DataUpdateCoordinator[list[float]] = DataUpdateCoordinator(
+            hass,
+            logging.getLogger("floor"),
+            config_entry=None,
+            name="floor",
+            update_method=self._update,
+            update_interval=timedelta(hours=1),
+        )
+        self.platform = MockEntityPlatform(
+            hass, domain="sensor", platform_name=f"floor{'_units' if units else ''}{count}"
+        )
+
+    async def _update(self) -> list[float]:
+        return [float(self.step + i) for i in range(self.count)]
+
+    async def start(self) -> None:
+        """Add the sensors."""
+        coordinator = self.coordinator
+        units = self.units
+
+        class FloorSensor(CoordinatorEntity[DataUpdateCoordinator[list[float]]], SensorEntity):
+            def __init__(self, index: int) -> None:
+                super().__init__(coordinator)
+                self._index = index
+                self._attr_name = f"Floor {index}"
+                if units:
+                    self._attr_device_class = SensorDeviceClass.POWER
+                    self._attr_native_unit_of_measurement = "W"
+                    self._attr_state_class = SensorStateClass.MEASUREMENT
+
+            @property
+            def native_value(self) -> float:
+                return self.coordinator.data[self._index]
+
         await coordinator.async_refresh()
+        await self.platform.async_add_entities([FloorSensor(i) for i in range(self.count)])
+        await self.hass.async_block_till_done()
 
-    all_changed = await _cpu(changed, hass, polls)
-    none_changed = await _cpu(coordinator.async_refresh, hass, polls)
-    await platform.async_reset()
-    return all_changed, none_changed
+    async def changed(self) -> None:
+        """A refresh in which every value changed."""
+        self.step += 1
+        await self.coordinator.async_refresh()
+
+    async def unchanged(self) -> None:
+        """A refresh in which no value changed."""
+        await self.coordinator.async_refresh()
+
+    async def stop(self) -> None:
+        """Remove the sensors."""
+        await self.platform.async_reset()
 
 
-async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, float, int]:
-    """Our refresh of a ``signals`` gateway: (all changed, none changed, entities)."""
-    sim = EmsSimulator(total_signals=signals, serial=f"BENCH{signals}")
+@contextlib.asynccontextmanager
+async def _ems_entry(hass: Any, signals: int, *, enable_all: bool) -> AsyncIterator[Any]:
+    """A loaded EMS entry of a ``signals`` gateway; yields (simulator, coordinator, entities)."""
+    sim = EmsSimulator(total_signals=signals, serial=f"BENCH{signals}{'ALL' if enable_all else ''}")
     sim.frozen_time = time.time()
     async with threaded(sim) as url:
         entry = MockConfigEntry(
@@ -278,44 +301,83 @@ async def _ems_in_hass(hass: Any, signals: int, polls: int) -> tuple[float, floa
             },
         )
         entry.add_to_hass(hass)
-        # every signal's entity enabled (also those disabled by default)
         ent_reg = er.async_get(hass)
-        for uid in sim.enabled_signals():
-            ent_reg.async_get_or_create(
-                "sensor",
-                DOMAIN,
-                f"{sim.serial}_signal_{uid}",
-                config_entry=entry,
-                disabled_by=None,
-            )
+        if enable_all:
+            # every signal's entity enabled (also those disabled by default)
+            for uid in sim.enabled_signals():
+                ent_reg.async_get_or_create(
+                    "sensor",
+                    DOMAIN,
+                    f"{sim.serial}_signal_{uid}",
+                    config_entry=entry,
+                    disabled_by=None,
+                )
         if not await hass.config_entries.async_setup(entry.entry_id):
             raise RuntimeError("the EMS entry did not set up")
         await hass.async_block_till_done()
-        coordinator = entry.runtime_data.coordinator
         entities = sum(
             1
             for reg in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
             if reg.domain == "sensor" and not reg.disabled
         )
+        try:
+            yield sim, entry.runtime_data.coordinator, entities
+        finally:
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
 
-        async def changed() -> None:
+
+async def _ems_case(hass: Any, signals: int, polls: int, *, enable_all: bool) -> str:
+    """One row: ours next to both floors, refreshes interleaved, medians."""
+    async with _ems_entry(hass, signals, enable_all=enable_all) as (sim, coordinator, entities):
+        floor = Floor(hass, entities)
+        floor_units = Floor(hass, entities, units=True)
+        await floor.start()
+        await floor_units.start()
+
+        async def ours_changed() -> None:
             sim.value_offset += 1.0
             await coordinator.async_refresh()
 
-        all_changed = await _cpu(changed, hass, polls)
-        none_changed = await _cpu(coordinator.async_refresh, hass, polls)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
-    return all_changed, none_changed, entities
+        samples: dict[str, list[float]] = {}
+        cases = (
+            ("ours_all", ours_changed),
+            ("floor_all", floor.changed),
+            ("units_all", floor_units.changed),
+            ("ours_none", coordinator.async_refresh),
+            ("floor_none", floor.unchanged),
+            ("units_none", floor_units.unchanged),
+        )
+        for _ in range(polls):
+            for name, refresh in cases:
+                samples.setdefault(name, []).append(await _cpu(refresh, hass))
+        await floor.stop()
+        await floor_units.stop()
+    m = {name: statistics.median(values) for name, values in samples.items()}
+    label = f"{signals} ({'all enabled' if enable_all else 'default set'})"
+    return (
+        f"{label:>22s} {entities:8d} | {m['ours_all']:7.1f} {m['floor_all']:7.1f}"
+        f" {m['ours_all'] / m['floor_all']:5.2f} {m['units_all']:7.1f}"
+        f" {m['ours_all'] / m['units_all']:5.2f} | {m['ours_none']:7.1f} {m['floor_none']:7.1f}"
+        f" {m['ours_none'] / m['floor_none']:5.2f}"
+    )
 
 
 async def ems(polls: int) -> None:
     """EMS refresh cost inside Home Assistant next to HA's floor."""
     print(
-        f"{'signals':>7s} {'entities':>8s} | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s}"
-        f" (all changed) | {'ours ms':>8s} {'floor ms':>8s} {'ratio':>6s} (none changed)"
+        "Event-loop CPU per refresh (ms, median). 'floor': minimal CoordinatorEntity sensors\n"
+        "returning a number, as many as our enabled sensors; 'floor+unit': the same with a\n"
+        "device class, unit and state class. ratio = ours / floor.\n"
     )
-
+    print(
+        f"{'signals':>22s} {'entities':>8s} | {'--------- all changed ---------':^37s} |"
+        f" {'------ none changed ------':^21s}"
+    )
+    print(
+        f"{'':>22s} {'':>8s} | {'ours':>7s} {'floor':>7s} {'ratio':>5s} {'f+unit':>7s}"
+        f" {'ratio':>5s} | {'ours':>7s} {'floor':>7s} {'ratio':>5s}"
+    )
     with (
         tempfile.TemporaryDirectory() as config_dir,
         # no zeroconf in this bare instance: resolve names as aiohttp does by default
@@ -326,14 +388,8 @@ async def ems(polls: int) -> None:
     ):
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-            for signals in (300, 2500):
-                ours_all, ours_none, entities = await _ems_in_hass(hass, signals, polls)
-                floor_all, floor_none = await _floor(hass, entities, polls)
-                print(
-                    f"{signals:7d} {entities:8d} | {ours_all:8.1f} {floor_all:8.1f}"
-                    f" {ours_all / floor_all:6.2f}               |"
-                    f" {ours_none:8.1f} {floor_none:8.1f} {ours_none / floor_none:6.2f}"
-                )
+            for signals, enable_all in ((300, True), (2500, True), (2500, False)):
+                print(await _ems_case(hass, signals, polls, enable_all=enable_all))
 
 
 async def main(polls: int, only: str | None) -> None:

@@ -50,6 +50,8 @@ _MS_THRESHOLD = 100_000_000_000
 _FINITE = 1e300
 #: Millisecond timestamps below this (year 2286) are taken as they are.
 _MAX_MS = 10_000_000_000_000
+#: The realtime status ``s`` of a valid sample (the API document's example has s = 1).
+VALID_STATUS = 1
 #: Pages read at most per listing (a guard against a gateway that ignores ``page``).
 _MAX_PAGES = 1000
 #: The longest ``uids=`` value sent in one request (characters). URLs up to about 2,000
@@ -162,6 +164,26 @@ class EmsConfiguration:
         return {uid: sig for uid, sig in self.signals.items() if sig.enable}
 
 
+@dataclass(frozen=True, slots=True)
+class RealtimePlan:
+    """How a poll reads the wanted signals: ``uids`` chunks, or ``pages`` of the whole map."""
+
+    wanted: frozenset[int]
+    #: The wanted UIDs as the reply's keys (decimal text).
+    keys: frozenset[str]
+    #: Comma lists for filtered requests (empty when the pages are read).
+    chunks: tuple[str, ...]
+    #: Pages of the unfiltered map to read (0 when the chunks are used).
+    pages: int
+    #: How many signals the unfiltered map lists (discovery's enabled signals), if known.
+    known: int | None
+
+    @property
+    def requests(self) -> int:
+        """Requests one read costs (unless a filter is refused or the map grew)."""
+        return self.pages or len(self.chunks)
+
+
 # -- parsing -------------------------------------------------------------------------------
 
 
@@ -251,6 +273,60 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
             continue
         entries[uid] = entry
     return entries
+
+
+def _raw_map(data: Any, key: str) -> dict[str, Any]:
+    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text)."""
+    body = expect_dict(data, key)
+    items = body.get(key)
+    if items is None:
+        return {}
+    if isinstance(items, list):
+        items = {str(item.get("uid")): item for item in items if isinstance(item, dict)}
+    return expect_dict(items, key)
+
+
+def sample_value(raw: Any, oldest_ms: float) -> float | str | None:
+    """The value a realtime entry shows: None when missing, not valid or older than ``oldest_ms``.
+
+    The per-poll fast path (no sample object): status ``s`` must be 1 (the document's
+    example) or absent, the sample time ``t`` (ms or s) not before ``oldest_ms``, and the
+    value a finite number or text.
+    """
+    if type(raw) is not dict:
+        return None
+    s = raw.get("s")
+    if s is not None and s != VALID_STATUS and _int(s) != VALID_STATUS:
+        return None
+    t = raw.get("t")
+    if type(t) is int and _MS_THRESHOLD <= t < _MAX_MS:
+        if t < oldest_ms:
+            return None
+    elif t is not None:
+        seconds = to_seconds(t)
+        if seconds is not None and seconds * 1000 < oldest_ms:
+            return None
+    v = raw.get("v")
+    if type(v) is float or type(v) is int:
+        return float(v) if -_FINITE < v < _FINITE else None
+    return parse_value(v)
+
+
+def parse_samples(
+    entries: Mapping[str, Any], wanted: Collection[int] | None = None
+) -> dict[int, EmsSample]:
+    """Realtime entries (keyed by UID text) as samples; only ``wanted`` ones if given."""
+    samples: dict[int, EmsSample] = {}
+    for raw_uid, entry in entries.items():
+        uid = _int(raw_uid)
+        if uid is None and isinstance(entry, dict):
+            uid = _int(entry.get("uid"))
+        if uid is None or not isinstance(entry, dict):
+            _LOGGER.debug("Skipping a malformed realtime entry %r", raw_uid)
+            continue
+        if wanted is None or uid in wanted:
+            samples[uid] = parse_sample(uid, entry)
+    return samples
 
 
 def parse_device(uid: int, raw: Mapping[str, Any]) -> EmsDevice:
@@ -505,7 +581,7 @@ class EmsClient(HttpClient):
             short = len(entries) < limit
         return result
 
-    async def _realtime_pages(self, wanted: set[int], pages: int) -> dict[int, dict[str, Any]]:
+    async def _realtime_pages(self, keys: frozenset[str], pages: int) -> dict[str, Any]:
         """The unfiltered realtime map, pages ``1..pages`` (more while wanted are missing).
 
         ``pages`` is what discovery says the map holds; every one of them is read unless
@@ -513,7 +589,7 @@ class EmsClient(HttpClient):
         the last page was full (the gateway lists more than discovery knew) do further
         pages follow, until one brings nothing new.
         """
-        result: dict[int, dict[str, Any]] = {}
+        result: dict[str, Any] = {}
         limit = self.page_limit
         page = 0
         full = False
@@ -522,12 +598,12 @@ class EmsClient(HttpClient):
             if page > pages and not full:
                 break
             body = await self.get("/v1/signals/realtime", {"limit": str(limit), "page": str(page)})
-            entries = _map_entries(body, "realtime")
-            new = entries.keys() - result.keys()
+            entries = _raw_map(body, "realtime")
+            before = len(result)
             result.update(entries)
-            if wanted.issubset(result):
+            if keys.issubset(result):
                 break
-            full = len(entries) >= limit and bool(new)
+            full = len(entries) >= limit and len(result) > before
         return result
 
     # -- system ------------------------------------------------------------------------
@@ -619,53 +695,62 @@ class EmsClient(HttpClient):
             chunks.append(",".join(current))
         return chunks
 
-    def realtime_plan(self, wanted: Collection[int], known: int | None = None) -> list[str] | int:
-        """How a poll of ``wanted`` is read: uid chunks, or a page count of the full map.
+    def realtime_plan(self, wanted: Collection[int], known: int | None = None) -> RealtimePlan:
+        """How a poll of ``wanted`` is read: ``uids`` chunks, or pages of the whole map.
 
         ``known`` is how many signals the unfiltered map lists (discovery's enabled
         signals). The filtered read wins unless it needs more requests than the pages.
+        Plans are meant to be kept while the wanted signals stay the same.
         """
-        chunks = self.uid_chunks(wanted)
+        wanted_set = frozenset(wanted)
+        chunks = self.uid_chunks(wanted_set)
+        pages = 0
         if known:
             pages = math.ceil(known / self.page_limit)
-            if pages < len(chunks):
-                return pages
-        return chunks
+            if pages >= len(chunks):
+                pages = 0
+        return RealtimePlan(
+            wanted=wanted_set,
+            keys=frozenset(str(uid) for uid in wanted_set),
+            chunks=() if pages else tuple(chunks),
+            pages=pages,
+            known=known,
+        )
+
+    async def realtime_entries(self, plan: RealtimePlan) -> dict[str, Any]:
+        """The raw realtime entries of a plan's signals, keyed by UID text.
+
+        A signal missing from the reply is missing from the result; a failing request
+        fails the read. A filter the gateway answers with 404 (a signal removed since
+        discovery) falls back to the pages. Entries of other signals may be included.
+        """
+        if not plan.wanted:
+            return {}
+        if plan.pages:
+            return await self._realtime_pages(plan.keys, plan.pages)
+        entries: dict[str, Any] = {}
+        try:
+            for chunk in plan.chunks:
+                body = await self.get(
+                    "/v1/signals/realtime",
+                    {"limit": str(self.page_limit)},
+                    query_string=f"uids={chunk}",
+                )
+                entries.update(_raw_map(body, "realtime"))
+        except EmsNotFoundError:
+            # a wanted signal is gone since discovery: read the unfiltered map this time
+            # (the next discovery drops the signal)
+            _LOGGER.debug("A wanted signal is gone; reading every realtime page")
+            pages = math.ceil((plan.known or len(plan.wanted)) / self.page_limit)
+            return await self._realtime_pages(plan.keys, pages)
+        return entries
 
     async def realtime(
         self, wanted: Collection[int], known: int | None = None
     ) -> dict[int, EmsSample]:
-        """The latest samples of the ``wanted`` signals.
-
-        Read with a ``uids`` filter (only what is wanted, in as few requests as a safe URL
-        length allows), or page by page through the unfiltered map when ``known`` (the
-        number of signals it lists) makes that cheaper. A signal missing from the reply is
-        missing from the result; a failing request fails the read. A filter the gateway
-        answers with 404 (a signal removed since discovery) falls back to the pages.
-        """
-        if not wanted:
-            return {}
-        wanted_set = set(wanted)
-        plan = self.realtime_plan(wanted_set, known)
-        if isinstance(plan, int):
-            entries = await self._realtime_pages(wanted_set, plan)
-        else:
-            entries = {}
-            try:
-                for chunk in plan:
-                    body = await self.get(
-                        "/v1/signals/realtime",
-                        {"limit": str(self.page_limit)},
-                        query_string=f"uids={chunk}",
-                    )
-                    entries.update(_map_entries(body, "realtime"))
-            except EmsNotFoundError:
-                # a wanted signal is gone since discovery: read the unfiltered map this
-                # time (the next discovery drops the signal)
-                _LOGGER.debug("A wanted signal is gone; reading every realtime page")
-                pages = math.ceil((known or len(wanted_set)) / self.page_limit)
-                entries = await self._realtime_pages(wanted_set, pages)
-        return {uid: parse_sample(uid, raw) for uid, raw in entries.items() if uid in wanted_set}
+        """The latest samples of the ``wanted`` signals (see :meth:`realtime_plan`)."""
+        plan = self.realtime_plan(wanted, known)
+        return parse_samples(await self.realtime_entries(plan), plan.wanted)
 
     async def history(
         self, uid: int, start_ms: int, end_ms: int, *, limit: int = MAX_LIMIT
@@ -739,7 +824,4 @@ class EmsClient(HttpClient):
 
     def expected_realtime_requests(self, wanted: Collection[int], known: int | None = None) -> int:
         """How many requests a poll of ``wanted`` costs (``known``: see :meth:`realtime`)."""
-        if not wanted:
-            return 0
-        plan = self.realtime_plan(wanted, known)
-        return plan if isinstance(plan, int) else len(plan)
+        return self.realtime_plan(wanted, known).requests if wanted else 0
