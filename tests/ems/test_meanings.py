@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from custom_components.energy_hub.api.ems_signals import (
+    ACCEPTED,
+    BAD_VALUE,
     CHOICES,
     GENERIC,
     GENERIC_TEXT,
+    REJECTED,
+    STRIKES,
     MeaningBook,
     check_values,
     choice_key,
@@ -40,7 +44,7 @@ def test_a_gateway_whose_codes_differ_is_caught() -> None:
     assert book.rejections[10].reason == "out_of_range"  # an energy counter is no current
     assert book.rejections[33].reason == "out_of_range"  # 2,000+ is no voltage
     assert book.rejections[44].reason == "counter_negative"  # a signed power is no counter
-    assert book.rejections[10].assumed == "current|A"
+    assert book.rejections[10].assumed == "current_a"
     assert book.rejections[10].source == "assumed"
     assert all(v > 630 for v in book.rejections[10].samples)
     assert book.rejections[10].signals
@@ -69,15 +73,22 @@ def test_counters_running_backwards_and_ranges_at_a_poll() -> None:
     book = MeaningBook()
     assert book.assess({40: {1: 100.0}, 11: {2: 5.0}}) == set()
     assert book.meaning(40).counter
-    assert not book.observe(40, 1, 100.5, 100.0)
-    assert not book.observe(40, 1, 100.495, 100.5)  # rounding: within tolerance
-    assert book.observe(40, 1, 99.0, 100.5)
+    assert book.observe(40, 1, 100.5, 100.0) == ACCEPTED
+    assert book.observe(40, 1, 100.495, 100.5) == ACCEPTED  # rounding: within tolerance
+    # a glitch is only that value unknown
+    assert book.observe(40, 1, 99.0, 100.5) == BAD_VALUE
+    assert book.observe(40, 1, -1.0, 100.5) == BAD_VALUE
+    assert book.meaning(40).unit == "kWh"
+    # values that keep contradicting the meaning reject it
+    assert book.observe(40, 7, 98.0, 100.5) == REJECTED
     assert book.rejections[40].reason == "counter_backwards"
-    assert book.rejections[40].samples == (100.5, 99.0)
-    assert book.rejections[40].signals == (1,)
+    assert 98.0 in book.rejections[40].samples
+    assert book.rejections[40].signals == (1, 7)
     assert book.meaning(40) is GENERIC
-    assert not book.observe(40, 1, 1.0, 99.0)  # generic: nothing more to reject
-    assert book.observe(11, 2, 1488.0, None)
+    assert book.observe(40, 1, 1.0, 99.0) == ACCEPTED  # generic: nothing more to reject
+    for _ in range(STRIKES - 1):
+        assert book.observe(11, 2, 1488.0, None) == BAD_VALUE
+    assert book.observe(11, 2, 1488.0, None) == REJECTED
     assert book.rejections[11].reason == "out_of_range"
     # a rejection holds even if later values look right
     assert book.assess({11: {2: 5.0}}) == set()
@@ -101,11 +112,11 @@ def test_assess_odd_values() -> None:
 
 
 def test_confirmed_meanings_win() -> None:
-    book = MeaningBook({10: "active_energy|kWh", 33: "number|", 29: "bogus|V", 1: "voltage|kV"})
+    book = MeaningBook({10: "active_energy_kwh", 33: "number_none", 29: "bogus_v", 1: "voltage_kv"})
     meaning = book.meaning(10)
     assert (meaning.source, meaning.unit, meaning.device_class) == ("confirmed", "kWh", "energy")
     assert meaning.name_key == "ems_q_active_energy"
-    assert meaning.choice == "active_energy|kWh"
+    assert meaning.choice == "active_energy_kwh"
     assert book.meaning(33).unit is None
     assert book.meaning(33).source == "confirmed"
     # unknown choices are ignored: the table applies
@@ -113,16 +124,18 @@ def test_confirmed_meanings_win() -> None:
     assert book.meaning(1).source == "assumed"
     # confirmed codes are not judged
     assert book.assess({10: {1: 1e9}}) == set()
-    assert not book.observe(10, 1, 1.0, 5.0)
+    assert book.observe(10, 1, 1.0, 5.0) == ACCEPTED
     assert book.rejections == {}
 
 
 def test_choices() -> None:
     assert choice_key("voltage", "V") in CHOICES
-    assert choice_key("power_factor", None) == "power_factor|"
-    assert parse_choice("power_factor|") is not None
+    assert choice_key("power_factor", None) == "power_factor_none"
+    assert choice_key("gas", "m³") == "gas_m3"
+    assert parse_choice("power_factor_percent") is not None
     assert parse_choice("voltage") is None
-    assert parse_choice("voltage|A") is None
+    assert parse_choice("voltage_a") is None
+    assert all(c.replace("_", "").isalnum() and c.islower() for c in CHOICES)
     assert len(set(CHOICES)) == len(CHOICES)
     row = signal_type(4)
     assert row is not None

@@ -203,27 +203,34 @@ COUNTER_TOLERANCE_RATIO: Final = 1e-6
 _MIN_FREQUENCY: Final = 40.0
 
 
+#: Units as they appear in choice keys (translation keys must be lower-case slugs).
+_UNIT_SLUGS: Final[dict[str | None, str]] = {
+    None: "none",
+    "%": "percent",
+    "m³": "m3",
+    "°C": "c",
+}
+
+
 def choice_key(quantity: str, unit: str | None) -> str:
-    """The options-step value of a quantity and unit, e.g. ``voltage|V`` or ``number|``."""
-    return f"{quantity}|{unit or ''}"
+    """The options-step value of a quantity and unit, e.g. ``voltage_v`` or ``number_none``."""
+    slug = _UNIT_SLUGS.get(unit) or str(unit).lower()
+    return f"{quantity}_{slug}"
+
+
+#: Choice key -> (quantity, unit).
+_CHOICE_MAP: Final[dict[str, tuple[Quantity, str | None]]] = {
+    choice_key(q.key, unit): (q, unit) for q in QUANTITIES for unit in q.units
+}
 
 
 def parse_choice(value: str) -> tuple[Quantity, str | None] | None:
     """The quantity and unit of a :func:`choice_key` value (None if unknown)."""
-    key, sep, unit_text = value.partition("|")
-    quantity = QUANTITY_BY_KEY.get(key)
-    if not sep or quantity is None:
-        return None
-    unit = unit_text or None
-    if unit not in quantity.units:
-        return None
-    return quantity, unit
+    return _CHOICE_MAP.get(value)
 
 
 #: Every choice of the options step, in the order shown.
-CHOICES: Final[tuple[str, ...]] = tuple(
-    choice_key(q.key, unit) for q in QUANTITIES for unit in q.units
-)
+CHOICES: Final[tuple[str, ...]] = tuple(_CHOICE_MAP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +338,12 @@ class Rejection:
 
 #: Sample values a rejection keeps.
 REJECTION_SAMPLES: Final = 5
+#: Contradicting values (at polls, over all signals of a code) that reject its meaning.
+STRIKES: Final = 3
+#: Verdicts of :meth:`MeaningBook.observe`.
+ACCEPTED: Final = 0
+BAD_VALUE: Final = 1
+REJECTED: Final = 2
 
 
 class MeaningBook:
@@ -338,8 +351,10 @@ class MeaningBook:
 
     ``confirmed`` maps codes to :func:`choice_key` values the user picked; they win. Codes
     of the table are judged by :meth:`assess` (the values of all their signals at
-    discovery) and by :meth:`observe` (a signal's new value at a poll); a rejection holds
-    until the book is rebuilt (a restart or a new confirmation).
+    discovery: one contradicting value rejects the code) and by :meth:`observe` (a
+    signal's new value at a poll: a glitch is only that value unknown, :data:`STRIKES`
+    contradicting values reject the code); a rejection holds until the book is rebuilt
+    (a restart or a new confirmation).
     """
 
     def __init__(self, confirmed: Mapping[int, str] | None = None) -> None:
@@ -353,6 +368,8 @@ class MeaningBook:
                 self.confirmed[si] = meaning_of(quantity, unit, "confirmed", name_key)
         self.rejections: dict[int, Rejection] = {}
         self._decided: dict[int, Meaning] = {}
+        self._strikes: dict[int, int] = {}
+        self._strike_samples: dict[int, dict[int, float]] = {}
 
     def meaning(self, si: int | None) -> Meaning:
         """The meaning in use for code ``si``."""
@@ -398,20 +415,34 @@ class MeaningBook:
                 changed.add(si)
         return changed
 
-    def observe(self, si: int, uid: int, value: float, previous: float | None) -> bool:
-        """Check one new value of signal ``uid``; True when its code was just rejected."""
+    def observe(self, si: int, uid: int, value: float, previous: float | None) -> int:
+        """Check one new value of signal ``uid`` (after its last accepted ``previous``).
+
+        Returns :data:`ACCEPTED`, :data:`BAD_VALUE` (this value contradicts the meaning:
+        show it as unknown) or :data:`REJECTED` (the code's meaning was just rejected
+        after :data:`STRIKES` contradicting values: show its signals as plain numbers).
+        A single glitch makes only that value unknown; a code whose values keep
+        contradicting its meaning loses it.
+        """
         meaning = self.meaning(si)
         if meaning.source not in ("documented", "assumed"):
-            return False
+            return ACCEPTED
         reason = meaning.check(value, previous)
         if reason is None:
-            return False
+            return ACCEPTED
+        strikes = self._strikes.get(si, 0) + 1
+        self._strikes[si] = strikes
+        samples = self._strike_samples.setdefault(si, {})
+        if previous is not None and len(samples) < REJECTION_SAMPLES:
+            samples.setdefault(-uid, previous)
+        samples[uid] = value
+        if strikes < STRIKES:
+            return BAD_VALUE
         row = signal_type(si)
         if row is None:  # pragma: no cover - a table meaning always has a row
-            return False
-        samples = {uid: value} if previous is None else {uid: previous, -uid: value}
+            return BAD_VALUE
         self._reject(si, row, reason, samples)
-        return True
+        return REJECTED
 
     def _reject(
         self, si: int, row: SignalType, reason: str, by_uid: Mapping[int, float | str | None]
