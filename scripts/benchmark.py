@@ -1,6 +1,6 @@
 """Benchmarks (not tests: figures only, ratios measured side by side in one run).
 
-    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
+    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems|start]
 
 ``clients``: each vendor's client against its simulator: one warm-up poll (login,
 discovery), then N steady-state polls timed, with the requests each one made counted
@@ -392,6 +392,29 @@ async def ems(polls: int) -> None:
                 print(await _ems_case(hass, signals, polls, enable_all=enable_all))
 
 
+def simulator_start_times(runs: int = 5) -> None:
+    """Seconds from ``python -m simulators <vendor>`` to its first line (it is serving then)."""
+    import subprocess  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent
+    print(f"\n{'simulator start':22s} {'runs':>5s} {'median s':>8s} {'max s':>8s}")
+    for name in ("egauge", "ekm", "ems", "goe"):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            with subprocess.Popen(
+                [sys.executable, "-m", "simulators", name, "--json"],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                text=True,
+            ) as proc:
+                if proc.stdout is not None:
+                    proc.stdout.readline()
+                times.append(time.perf_counter() - start)
+                proc.terminate()
+        print(f"{name:22s} {runs:5d} {statistics.median(times):8.2f} {max(times):8.2f}")
+
+
 async def main(polls: int, only: str | None) -> None:
     """Run the benchmarks."""
     if only in (None, "clients"):
@@ -405,7 +428,9 @@ async def main(polls: int, only: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=50)
-    parser.add_argument("--only", choices=("clients", "ems"))
+    parser.add_argument("--only", choices=("clients", "ems", "start"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(main(args.polls, args.only))
+    if args.only in (None, "start"):
+        simulator_start_times()

@@ -15,8 +15,9 @@ something else than the integration assumes, so tests see the plausibility check
 
 Switches besides the common faults: ``short_pages``/``empty_pages`` (pages of the realtime
 map that leave out a sample or come back empty), ``frozen_time`` (the clock stands still:
-values repeat) and ``value_offset`` (added to every value). ``total_signals`` pads (or trims) a bulk
-device so that exactly that many signals are enabled (the request-count test uses 2,500).
+values repeat) and ``value_offset`` (added to every value). ``total_signals`` pads (or
+trims) a bulk device so that exactly that many signals are enabled (the request-count test
+uses 2,500).
 
 Realtime values move with time and energy counters grow; history is served from the same
 model (a sample every 15 minutes) so that it agrees with the realtime values. Tests may
@@ -89,44 +90,6 @@ SINGLE_PHASE_SI = (1, 4, 10, 29, 40, 41)
 EXTRA_SI = (50, 777, 901)
 
 MISSING = object()
-
-#: What this simulated gateway measures under each signal code: the device's own table,
-#: written from the API document (code 29 is a voltage, its only pinned example); the
-#: other codes are this simulator's choice. Counters grow, the rest oscillate.
-QUANTITY: dict[int, str] = {
-    1: "power",
-    2: "reactive_power",
-    3: "apparent_power",
-    4: "power_factor",
-    5: "frequency",
-    10: "current",
-    11: "current",
-    12: "current",
-    13: "current",
-    21: "power",
-    22: "power",
-    23: "power",
-    29: "voltage",
-    31: "voltage",
-    32: "voltage",
-    33: "voltage",
-    40: "energy",
-    41: "energy",
-    42: "energy",
-    43: "energy",
-    44: "energy",
-    45: "reactive_energy",
-    46: "reactive_energy",
-    50: "gas",
-}
-#: Quantities that are counters.
-COUNTERS = frozenset({"energy", "reactive_energy", "gas"})
-
-
-def is_counter(si: int) -> bool:
-    """Whether signal code ``si`` is an accumulating counter on this gateway."""
-    return QUANTITY.get(si) in COUNTERS
-
 
 PROTOCOL_CONFIG: dict[str, dict[str, Any]] = {
     "meterBus": {
