@@ -220,6 +220,9 @@ async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any) -> float:
 class Floor:
     """Home Assistant's floor: one coordinator and ``count`` minimal coordinator sensors.
 
+    Each has a unique id (so it is in the entity registry, as every integration's entity
+    must be: quality scale rule ``entity-unique-id``) and a name, and returns a number.
+
     ``units``: the sensors also have a device class, a unit and a state class (what Home
     Assistant's sensor base class costs for a sensor with a unit, shown for reference).
     """
@@ -249,12 +252,14 @@ class Floor:
         """Add the sensors."""
         coordinator = self.coordinator
         units = self.units
+        prefix = f"floor_{'unit_' if units else ''}{self.count}_{id(self)}"
 
         class FloorSensor(CoordinatorEntity[DataUpdateCoordinator[list[float]]], SensorEntity):
             def __init__(self, index: int) -> None:
                 super().__init__(coordinator)
                 self._index = index
                 self._attr_name = f"Floor {index}"
+                self._attr_unique_id = f"{prefix}_{index}"
                 if units:
                     self._attr_device_class = SensorDeviceClass.POWER
                     self._attr_native_unit_of_measurement = "W"
