@@ -78,7 +78,17 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     # si 29 (the API document's example): a voltage, named after its load
     voltage_uid = _uid(sim, 29, lid=2)
     voltage_id = signal_entity(hass, voltage_uid)
-    assert voltage_id == "sensor.main_meter_main_voltage"
+    # the load "Main" repeats its meter's name "Main meter": not doubled (issue 13)
+    assert voltage_id == "sensor.main_meter_voltage"
+    assert _state(hass, voltage_uid).attributes["friendly_name"] == "Main meter Voltage"
+    # per-phase names start with the phase, so cut names stay apart
+    l1 = _state(hass, _uid(sim, 31, lid=2))
+    assert l1.attributes["friendly_name"] == "Main meter L1-N voltage"
+    heat_pump = next(uid for uid, load in sim.loads.items() if load["label"] == "Heat pump")
+    energy_l2 = _state(hass, _uid(sim, 43, lid=heat_pump))
+    assert energy_l2.attributes["friendly_name"] == "EM1 Heat pump L2 energy imported"
+    # the gateway's web interface is its "Visit" link
+    assert gateway.configuration_url == sim.url
     state = _state(hass, voltage_uid)
     assert 228 <= float(state.state) <= 233
     assert state.attributes["device_class"] == "voltage"
@@ -100,7 +110,7 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     # unknown codes become generic sensors with the load and the code in the name
     unknown_uid = _uid(sim, 777)
     unknown = _state(hass, unknown_uid)
-    assert unknown.attributes["friendly_name"] == "Utility meter Grid signal code 777"
+    assert unknown.attributes["friendly_name"] == "Utility meter Grid signal 777"
     assert "device_class" not in unknown.attributes
     assert "unit_of_measurement" not in unknown.attributes
     assert unknown.attributes["state_class"] == "measurement"
@@ -358,7 +368,7 @@ async def test_devices_loads_and_signals_added_and_removed(
         assert signal_entity(hass, uid) is not None
     assert (
         ent_reg.async_get(signal_entity(hass, new_signal)).original_name  # disabled by default
-        == "Main signal code 123"
+        == "Signal 123"
     )
     for uid in [*solar_signals, *garage_signals, gone_signal, disabled_now]:
         assert signal_entity(hass, uid) is None
@@ -448,7 +458,7 @@ async def test_signals_without_load_device_or_code(hass: HomeAssistant, sim: Ems
     sim.signals[5000] = {"uid": 5000, "si": None, "enable": True, "lid": None, "did": None}
     sim.signals[5001] = {"uid": 5001, "si": 29, "enable": True, "lid": 4242, "did": 4243}
     entry = await setup_entry(hass, sim, enable_all=True)
-    assert _state(hass, 5000).attributes["friendly_name"] == "EMS gateway Signal 5000 signal code ?"
+    assert _state(hass, 5000).attributes["friendly_name"] == "EMS gateway Signal 5000 signal ?"
     state = _state(hass, 5001)
     assert state.attributes["friendly_name"] == "EMS gateway Load 4242 voltage"
     gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)

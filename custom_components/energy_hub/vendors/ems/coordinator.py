@@ -106,8 +106,8 @@ def ems_device_identifier(serial: str, did: int) -> tuple[str, str]:
     return device_identifier(serial, "device", did)
 
 
-def gateway_device_info(system: EmsSystemInfo) -> DeviceInfo:
-    """The gateway's device entry."""
+def gateway_device_info(system: EmsSystemInfo, url: str | None = None) -> DeviceInfo:
+    """The gateway's device entry (``url``: its web interface, the "Visit" link)."""
     info = DeviceInfo(
         identifiers={gateway_identifier(system.serial)},
         manufacturer=MANUFACTURER,
@@ -116,6 +116,8 @@ def gateway_device_info(system: EmsSystemInfo) -> DeviceInfo:
         sw_version=system.firmware,
         serial_number=system.serial,
     )
+    if url:
+        info["configuration_url"] = url
     if system.mac:
         info["connections"] = {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(system.mac))}
     return info
@@ -367,7 +369,8 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         dev_reg = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
         gateway = dev_reg.async_get_or_create(
-            config_entry_id=entry_id, **gateway_device_info(system)
+            config_entry_id=entry_id,
+            **gateway_device_info(system, str(self.client.base_url)),
         )
         for device in config.devices.values():
             dev_reg.async_get_or_create(

@@ -31,6 +31,15 @@ def uid_from_unique_id(unique_id: str) -> int | None:
     return int(tail)
 
 
+def repeats(load: str, device: str | None) -> bool:
+    """Whether a load's label repeats its device's name (equal, or its first word)."""
+    if not device:
+        return False
+    load_words = load.casefold().split()
+    device_words = device.casefold().split()
+    return bool(load_words) and device_words[: len(load_words)] == load_words
+
+
 class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
     """The latest value of one signal, written only when it changes.
 
@@ -66,6 +75,10 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
             load_label = f"Load {signal.lid}"
         else:
             load_label = f"Signal {uid}"
+        device = data.config.devices.get(signal.did) if signal.did is not None else None
+        #: The load's label repeats the device's name ("Main" on "Main meter", "Workshop"
+        #: on "Workshop"): the name leaves it out instead of doubling the word.
+        self._own = load is not None and repeats(load_label, device.label if device else None)
         self._attr_translation_placeholders = {
             "load": load_label,
             "si": "?" if signal.si is None else str(signal.si),
@@ -76,7 +89,7 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
 
     def apply_meaning(self, meaning: Meaning) -> None:
         """Show the signal as ``meaning`` says: unit, device class, state class, name."""
-        self._attr_translation_key = meaning.name_key
+        self._attr_translation_key = f"{meaning.name_key}_own" if self._own else meaning.name_key
         self._attr_device_class = (
             SensorDeviceClass(meaning.device_class) if meaning.device_class else None
         )
