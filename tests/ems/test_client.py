@@ -544,3 +544,57 @@ async def test_history_of_many_signals_malformed(
     assert len(rows[6]) == 3  # one sample per page
     assert rows[6][0].value == 1.0
     assert len(sim.requests("/v1/signals/history")) == 3
+
+
+def test_sample_value_fast_path_and_odd_entries() -> None:
+    """The per-poll value of a realtime entry: valid, invalid, stale, text, odd shapes."""
+    now_ms = 1_767_225_600_000
+    oldest = now_ms - 300_000
+    assert ems_api.sample_value({"v": 230.4, "t": now_ms, "s": 1}, oldest) == 230.4
+    assert ems_api.sample_value({"v": 5, "t": now_ms, "s": "1"}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5, "t": now_ms, "s": 0}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": oldest - 1, "s": 1}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": (oldest - 1000) / 1000}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": now_ms / 1000}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5, "t": "garbage"}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5}, oldest) == 5.0
+    assert ems_api.sample_value({"v": "standby", "t": now_ms}, oldest) == "standby"
+    assert ems_api.sample_value({"v": float("inf"), "t": now_ms}, oldest) is None
+    assert ems_api.sample_value({"v": 10**400, "t": now_ms}, oldest) is None
+    assert ems_api.sample_value({"v": None, "t": now_ms}, oldest) is None
+    assert ems_api.sample_value(None, oldest) is None
+    assert ems_api.sample_value([1, 2], oldest) is None
+    # parse_samples: odd keys and entries are skipped, the uid field helps
+    samples = ems_api.parse_samples(
+        {"100": {"v": 1.0}, "x": {"uid": 101, "v": 2.0}, "y": 5, "102": [], "103": {"v": 3}},
+        wanted={100, 101, 102},
+    )
+    assert sorted(samples) == [100, 101]
+    # the list shape of a realtime reply is accepted too
+    assert ems_api._raw_map({"realtime": [{"uid": 7, "v": 1}]}, "realtime") == {
+        "7": {"uid": 7, "v": 1}
+    }
+    assert ems_api._raw_map({}, "realtime") == {}
+    with pytest.raises(EnergyHubResponseError):
+        ems_api._raw_map({"realtime": 5}, "realtime")
+
+
+async def test_realtime_plan_and_chunks(session: aiohttp.ClientSession) -> None:
+    client = EmsClient(session, "http://127.0.0.1:9", "u", "p", page_limit=3)
+    assert client.uid_chunks([5, 1, 2, 3, 4]) == ["1,2,3", "4,5"]  # a chunk fits a page
+    plan = client.realtime_plan([1, 2, 3, 4, 5], known=100)
+    assert plan.chunks == ("1,2,3", "4,5")
+    assert plan.pages == 0
+    assert plan.requests == 2
+    plan = client.realtime_plan(range(1, 31), known=30)
+    assert (plan.pages, len(plan.chunks)) == (0, 10)  # a tie: the filter asks for less
+    assert client.expected_realtime_requests([]) == 0
+    assert await client.realtime_entries(client.realtime_plan([])) == {}
+    wide = EmsClient(session, "http://127.0.0.1:9", "u", "p")
+    many = list(range(10_000, 12_000))
+    chunks = wide.uid_chunks(many)
+    assert all(len(chunk) <= ems_api.MAX_UIDS_QUERY for chunk in chunks)
+    assert sum(len(chunk.split(",")) for chunk in chunks) == 2000
+    plan = wide.realtime_plan(many, known=2000)
+    assert (plan.pages, plan.chunks, plan.requests) == (2, (), 2)  # the pages are cheaper
+    assert wide.expected_realtime_requests(many) == len(chunks)
