@@ -1,11 +1,17 @@
 """Benchmarks (not tests: figures only, ratios measured side by side in one run).
 
-    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems|start]
+    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
 
-``clients``: each vendor's client against its simulator: one warm-up poll (login,
-discovery), then N steady-state polls timed, with the requests each one made counted
-from the simulator's request log. go-e's one-request-per-second limiter is set to 0 here
-so that the figure is the client's own cost, not the limiter's wait.
+``clients``: each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
+then time N steady-state polls and count the requests each one made from the simulator's
+request log. go-e's one-request-per-second limiter is set to 0 here so that the figure is
+the client's own cost, not the limiter's wait.
+
+go-e is measured three ways: the filter of the release before the key catalogue (18 keys),
+the catalogue's enabled-by-default entities and every catalogue entity enabled; each poll
+also reads every entity's value from the answer, as the entities do. ``cpu ms`` is the
+process time per poll (client, value reading and the in-process simulator together); the
+last line is the ratio default / before, measured in this run.
 
 ``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
 requests, parsing, dispatch and state writes), for 300 and 2,500 signals with every
@@ -54,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from custom_components.energy_hub.api.egauge import EgaugeClient
 from custom_components.energy_hub.api.ekm import EkmClient
 from custom_components.energy_hub.api.ems import EmsClient
-from custom_components.energy_hub.api.goe import GoeClient
+from custom_components.energy_hub.api.goe import GoeClient, GoeKeySupport
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from simulators.base import Simulator
 from simulators.egauge import EgaugeSimulator
@@ -76,7 +82,7 @@ async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Poll:
     wanted = [uid for uid, signal in config.signals.items() if signal.enable]
 
     async def poll() -> Any:
-        return await client.realtime(wanted)
+        return await client.realtime(wanted, len(wanted))
 
     return poll
 
@@ -163,7 +169,11 @@ CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]]
 
 async def clients(polls: int) -> None:
     """Time the clients' polls."""
-    print(f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'requests/poll':>14s}")
+    print(
+        f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'cpu ms':>7s}"
+        f" {'requests/poll':>14s} {'keys':>5s}"
+    )
+    cpu: dict[str, float] = {}
     async with aiohttp.ClientSession() as session:
         for name, (make_sim, make_poll) in CASES.items():
             sim = make_sim()
@@ -188,6 +198,8 @@ async def clients(polls: int) -> None:
                 )
             finally:
                 await sim.stop()
+    before, default = cpu["goe before catalogue"], cpu["goe default entities"]
+    print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
 
 
 # -- EMS inside Home Assistant, next to Home Assistant's floor ---------------------------
@@ -397,29 +409,6 @@ async def ems(polls: int) -> None:
                 print(await _ems_case(hass, signals, polls, enable_all=enable_all))
 
 
-def simulator_start_times(runs: int = 5) -> None:
-    """Seconds from ``python -m simulators <vendor>`` to its first line (it is serving then)."""
-    import subprocess  # noqa: PLC0415
-
-    root = Path(__file__).resolve().parent.parent
-    print(f"\n{'simulator start':22s} {'runs':>5s} {'median s':>8s} {'max s':>8s}")
-    for name in ("egauge", "ekm", "ems", "goe"):
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            with subprocess.Popen(
-                [sys.executable, "-m", "simulators", name, "--json"],
-                cwd=root,
-                stdout=subprocess.PIPE,
-                text=True,
-            ) as proc:
-                if proc.stdout is not None:
-                    proc.stdout.readline()
-                times.append(time.perf_counter() - start)
-                proc.terminate()
-        print(f"{name:22s} {runs:5d} {statistics.median(times):8.2f} {max(times):8.2f}")
-
-
 async def main(polls: int, only: str | None) -> None:
     """Run the benchmarks."""
     if only in (None, "clients"):
@@ -433,9 +422,7 @@ async def main(polls: int, only: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=50)
-    parser.add_argument("--only", choices=("clients", "ems", "start"))
+    parser.add_argument("--only", choices=("clients", "ems"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(main(args.polls, args.only))
-    if args.only in (None, "start"):
-        simulator_start_times()

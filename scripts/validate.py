@@ -898,8 +898,8 @@ class CodeScan:
                 for b in (_base_name(x) for x in cls.bases)
             ):
                 return "options"
-            # a vendor's options step (Vendor.options_steps): a function taking the flow
-            func = enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            # a vendor's options step: a function taking the options flow (VendorOptionsFlow)
+            func = enclosing(node, ast.AsyncFunctionDef) or enclosing(node, ast.FunctionDef)
             if func is not None and any(
                 arg.annotation is not None and "OptionsFlow" in ast.unparse(arg.annotation)
                 for arg in func.args.args

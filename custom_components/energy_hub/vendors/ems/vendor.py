@@ -7,6 +7,7 @@ and its meaning (from the ``si`` table in ``api/ems_signals.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -17,13 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
-from ...contract import (
-    DeviceIdentity,
-    EnergyHubConfigEntry,
-    EnergyHubRuntimeData,
-    OptionsStepHandler,
-    Vendor,
-)
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
 from ...helpers import DynamicEntities
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
