@@ -1,8 +1,8 @@
-"""Time one poll of each vendor's client against its simulator (not a test: figures only).
+"""Benchmarks (not tests: figures only, ratios measured side by side in one run).
 
-    .venv/bin/python scripts/benchmark.py [--polls N]
+    .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
 
-Each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
+``clients``: each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
 then time N steady-state polls and count the requests each one made from the simulator's
 request log. go-e's one-request-per-second limiter is set to 0 here so that the figure is
 the client's own cost, not the limiter's wait.
@@ -12,20 +12,48 @@ the catalogue's enabled-by-default entities and every catalogue entity enabled; 
 also reads every entity's value from the answer, as the entities do. ``cpu ms`` is the
 process time per poll (client, value reading and the in-process simulator together); the
 last line is the ratio default / before, measured in this run.
+
+``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
+requests, parsing, dispatch and state writes), for 300 and 2,500 signals with every
+signal's entity enabled and for 2,500 signals with the default set, next to Home
+Assistant's floor measured in the same run: a minimal ``DataUpdateCoordinator`` and as
+many minimal ``CoordinatorEntity`` sensors returning a number (and, for reference, the
+same sensors with a device class, unit and state class). Each is measured with every
+value changed and with nothing changed, the refreshes interleaved (ours, floor, floor
+with unit, ...) so that a machine busy with other work affects all alike. The simulator
+runs on its own thread and event loop, so only Home Assistant's loop thread is measured
+(``time.thread_time``); the figures are medians of N refreshes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from datetime import timedelta
+import logging
 from pathlib import Path
 import statistics
 import sys
+import tempfile
+import threading
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
+from aiohttp.resolver import ThreadedResolver
+from homeassistant import loader
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockEntityPlatform,
+    async_test_home_assistant,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,6 +61,7 @@ from custom_components.energy_hub.api.egauge import EgaugeClient
 from custom_components.energy_hub.api.ekm import EkmClient
 from custom_components.energy_hub.api.ems import EmsClient
 from custom_components.energy_hub.api.goe import GoeClient, GoeKeySupport
+from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from simulators.base import Simulator
 from simulators.egauge import EgaugeSimulator
 from simulators.ekm import EkmSimulator
@@ -53,7 +82,7 @@ async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Poll:
     wanted = [uid for uid, signal in config.signals.items() if signal.enable]
 
     async def poll() -> Any:
-        return await client.realtime(wanted)
+        return await client.realtime(wanted, len(wanted))
 
     return poll
 
@@ -138,7 +167,8 @@ CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]]
 }
 
 
-async def main(polls: int) -> None:
+async def clients(polls: int) -> None:
+    """Time the clients' polls."""
     print(
         f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'cpu ms':>7s}"
         f" {'requests/poll':>14s} {'keys':>5s}"
@@ -172,7 +202,227 @@ async def main(polls: int) -> None:
     print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
 
 
+# -- EMS inside Home Assistant, next to Home Assistant's floor ---------------------------
+
+
+@contextlib.asynccontextmanager
+async def threaded(sim: Simulator) -> AsyncIterator[str]:
+    """Run ``sim`` on its own event loop in a thread; yields its URL."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="simulator", daemon=True)
+    thread.start()
+    try:
+        url = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(sim.start(), loop))
+        yield url
+    finally:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(sim.stop(), loop))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
+async def _cpu(refresh: Callable[[], Awaitable[Any]], hass: Any) -> float:
+    """Event-loop CPU (ms of this thread) of one ``refresh`` plus the work it queued."""
+    start = time.thread_time()
+    await refresh()
+    await hass.async_block_till_done()
+    return (time.thread_time() - start) * 1000
+
+
+class Floor:
+    """Home Assistant's floor: one coordinator and ``count`` minimal coordinator sensors.
+
+    Each has a unique id (so it is in the entity registry, as every integration's entity
+    must be: quality scale rule ``entity-unique-id``) and a name, and returns a number.
+
+    ``units``: the sensors also have a device class, a unit and a state class (what Home
+    Assistant's sensor base class costs for a sensor with a unit, shown for reference).
+    """
+
+    def __init__(self, hass: Any, count: int, *, units: bool = False) -> None:
+        """Create the coordinator; ``start`` adds the sensors."""
+        self.hass = hass
+        self.count = count
+        self.units = units
+        self.step = 0
+        self.coordinator: DataUpdateCoordinator[list[float]] = DataUpdateCoordinator(
+            hass,
+            logging.getLogger("floor"),
+            config_entry=None,
+            name="floor",
+            update_method=self._update,
+            update_interval=timedelta(hours=1),
+        )
+        self.platform = MockEntityPlatform(
+            hass, domain="sensor", platform_name=f"floor{'_units' if units else ''}{count}"
+        )
+
+    async def _update(self) -> list[float]:
+        return [float(self.step + i) for i in range(self.count)]
+
+    async def start(self) -> None:
+        """Add the sensors."""
+        coordinator = self.coordinator
+        units = self.units
+        prefix = f"floor_{'unit_' if units else ''}{self.count}_{id(self)}"
+
+        class FloorSensor(CoordinatorEntity[DataUpdateCoordinator[list[float]]], SensorEntity):
+            def __init__(self, index: int) -> None:
+                super().__init__(coordinator)
+                self._index = index
+                self._attr_name = f"Floor {index}"
+                self._attr_unique_id = f"{prefix}_{index}"
+                if units:
+                    self._attr_device_class = SensorDeviceClass.POWER
+                    self._attr_native_unit_of_measurement = "W"
+                    self._attr_state_class = SensorStateClass.MEASUREMENT
+
+            @property
+            def native_value(self) -> float:
+                return self.coordinator.data[self._index]
+
+        await coordinator.async_refresh()
+        await self.platform.async_add_entities([FloorSensor(i) for i in range(self.count)])
+        await self.hass.async_block_till_done()
+
+    async def changed(self) -> None:
+        """A refresh in which every value changed."""
+        self.step += 1
+        await self.coordinator.async_refresh()
+
+    async def unchanged(self) -> None:
+        """A refresh in which no value changed."""
+        await self.coordinator.async_refresh()
+
+    async def stop(self) -> None:
+        """Remove the sensors."""
+        await self.platform.async_reset()
+
+
+@contextlib.asynccontextmanager
+async def _ems_entry(hass: Any, signals: int, *, enable_all: bool) -> AsyncIterator[Any]:
+    """A loaded EMS entry of a ``signals`` gateway; yields (simulator, coordinator, entities)."""
+    sim = EmsSimulator(total_signals=signals, serial=f"BENCH{signals}{'ALL' if enable_all else ''}")
+    sim.frozen_time = time.time()
+    async with threaded(sim) as url:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"EMS gateway {sim.serial}",
+            unique_id=sim.serial,
+            data={
+                CONF_VENDOR: "ems",
+                CONF_HOST: url,
+                CONF_USERNAME: sim.username,
+                CONF_PASSWORD: sim.password,
+                "verify_ssl": True,
+            },
+        )
+        entry.add_to_hass(hass)
+        ent_reg = er.async_get(hass)
+        if enable_all:
+            # every signal's entity enabled (also those disabled by default)
+            for uid in sim.enabled_signals():
+                ent_reg.async_get_or_create(
+                    "sensor",
+                    DOMAIN,
+                    f"{sim.serial}_signal_{uid}",
+                    config_entry=entry,
+                    disabled_by=None,
+                )
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError("the EMS entry did not set up")
+        await hass.async_block_till_done()
+        entities = sum(
+            1
+            for reg in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+            if reg.domain == "sensor" and not reg.disabled
+        )
+        try:
+            yield sim, entry.runtime_data.coordinator, entities
+        finally:
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+
+
+async def _ems_case(hass: Any, signals: int, polls: int, *, enable_all: bool) -> str:
+    """One row: ours next to both floors, refreshes interleaved, medians."""
+    async with _ems_entry(hass, signals, enable_all=enable_all) as (sim, coordinator, entities):
+        floor = Floor(hass, entities)
+        floor_units = Floor(hass, entities, units=True)
+        await floor.start()
+        await floor_units.start()
+
+        async def ours_changed() -> None:
+            sim.value_offset += 1.0
+            await coordinator.async_refresh()
+
+        samples: dict[str, list[float]] = {}
+        cases = (
+            ("ours_all", ours_changed),
+            ("floor_all", floor.changed),
+            ("units_all", floor_units.changed),
+            ("ours_none", coordinator.async_refresh),
+            ("floor_none", floor.unchanged),
+            ("units_none", floor_units.unchanged),
+        )
+        for _ in range(polls):
+            for name, refresh in cases:
+                samples.setdefault(name, []).append(await _cpu(refresh, hass))
+        await floor.stop()
+        await floor_units.stop()
+    m = {name: statistics.median(values) for name, values in samples.items()}
+    label = f"{signals} ({'all enabled' if enable_all else 'default set'})"
+    return (
+        f"{label:>22s} {entities:8d} | {m['ours_all']:7.1f} {m['floor_all']:7.1f}"
+        f" {m['ours_all'] / m['floor_all']:5.2f} {m['units_all']:7.1f}"
+        f" {m['ours_all'] / m['units_all']:5.2f} | {m['ours_none']:7.1f} {m['floor_none']:7.1f}"
+        f" {m['ours_none'] / m['floor_none']:5.2f}"
+    )
+
+
+async def ems(polls: int) -> None:
+    """EMS refresh cost inside Home Assistant next to HA's floor."""
+    print(
+        "Event-loop CPU per refresh (ms, median). 'floor': minimal CoordinatorEntity sensors\n"
+        "returning a number, as many as our enabled sensors; 'floor+unit': the same with a\n"
+        "device class, unit and state class. ratio = ours / floor.\n"
+    )
+    print(
+        f"{'signals':>22s} {'entities':>8s} | {'--------- all changed ---------':^37s} |"
+        f" {'------ none changed ------':^21s}"
+    )
+    print(
+        f"{'':>22s} {'':>8s} | {'ours':>7s} {'floor':>7s} {'ratio':>5s} {'f+unit':>7s}"
+        f" {'ratio':>5s} | {'ours':>7s} {'floor':>7s} {'ratio':>5s}"
+    )
+    with (
+        tempfile.TemporaryDirectory() as config_dir,
+        # no zeroconf in this bare instance: resolve names as aiohttp does by default
+        patch(
+            "homeassistant.helpers.aiohttp_client._async_make_resolver",
+            return_value=ThreadedResolver(),
+        ),
+    ):
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+            for signals, enable_all in ((300, True), (2500, True), (2500, False)):
+                print(await _ems_case(hass, signals, polls, enable_all=enable_all))
+
+
+async def main(polls: int, only: str | None) -> None:
+    """Run the benchmarks."""
+    if only in (None, "clients"):
+        await clients(polls)
+    if only in (None, "ems"):
+        if only is None:
+            print()
+        await ems(max(5, polls // 5))
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=50)
-    asyncio.run(main(parser.parse_args().polls))
+    parser.add_argument("--only", choices=("clients", "ems"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(args.polls, args.only))

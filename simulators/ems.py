@@ -8,9 +8,16 @@ Devices -> Loads -> Signals maps keyed by UID with ``uids``/``protocol`` filters
 
 The default gateway has six devices of different protocols (the built-in meterBus main
 meter, two Modbus TCP EM24s with three loads each, a Modbus RTU meter with three loads, a
-virtual PV device and a P1 utility meter), 258 signals, two signal codes that are not in
-the ``si`` table and a disabled signal. ``total_signals`` pads (or trims) a bulk
-device so that exactly that many signals are enabled (the request-count test uses 2,500).
+virtual PV device and a P1 utility meter), 258 signals and a disabled signal. What its
+signal codes measure is this simulator's own table (:data:`MEANINGS`), not the
+integration's: code 29 is a voltage as in the API document, some other codes mean
+something else than the integration assumes, so tests see the plausibility checks work.
+
+Switches besides the common faults: ``short_pages``/``empty_pages`` (pages of the realtime
+map that leave out a sample or come back empty), ``frozen_time`` (the clock stands still:
+values repeat) and ``value_offset`` (added to every value). ``total_signals`` pads (or
+trims) a bulk device so that exactly that many signals are enabled (the request-count test
+uses 2,500).
 
 Realtime values move with time and energy counters grow; history is served from the same
 model (a sample every 15 minutes) so that it agrees with the realtime values. Tests may
@@ -36,52 +43,53 @@ HISTORY_KEEP = 7 * 86400  # seconds of history the gateway keeps
 #: A reference time: counters grow from their base value since then.
 EPOCH = 1_735_689_600
 
-#: Signal codes of a three-phase load (all in the si table).
+#: What this simulated gateway's signal codes measure: ``si`` -> (kind, unit).
+#:
+#: The simulator's OWN table, never the integration's. The API document pins only code 29
+#: (a voltage, 230.4 V in its example); every other row is this simulator's choice and
+#: deliberately differs from the integration's assumptions in places, as a real gateway's
+#: might: code 10 is an energy counter here (the integration assumes a current), 33 an
+#: energy counter (the integration assumes voltage L3), 44 a signed power (the integration
+#: assumes an energy counter), 4 a power factor in per cent, and 777/901 are codes the
+#: integration does not know at all (a temperature and an operating-hours counter).
+#: Kinds: voltage, current, power, signed_power, power_factor_percent, frequency,
+#: counter, temperature.
+MEANINGS: dict[int, tuple[str, str | None]] = {
+    1: ("power", "W"),
+    2: ("power", "var"),
+    3: ("power", "VA"),
+    4: ("power_factor_percent", "%"),
+    5: ("frequency", "Hz"),
+    10: ("counter", "kWh"),
+    11: ("current", "A"),
+    12: ("current", "A"),
+    13: ("current", "A"),
+    21: ("power", "W"),
+    22: ("power", "W"),
+    23: ("power", "W"),
+    29: ("voltage", "V"),
+    31: ("voltage", "V"),
+    32: ("voltage", "V"),
+    33: ("counter", "kWh"),
+    40: ("counter", "kWh"),
+    41: ("counter", "kWh"),
+    42: ("counter", "kWh"),
+    43: ("counter", "kWh"),
+    44: ("signed_power", "W"),
+    45: ("counter", "kvarh"),
+    46: ("counter", "kvarh"),
+    50: ("counter", "m³"),
+    777: ("temperature", "°C"),
+    901: ("counter", "h"),
+}
+#: Signal codes of a three-phase load.
 THREE_PHASE_SI = (1, 2, 3, 4, 5, 11, 12, 13, 21, 22, 23, 29, 31, 32, 33, 40, 41, 42, 43, 44, 45, 46)
 #: Signal codes of a single-phase load.
 SINGLE_PHASE_SI = (1, 4, 10, 29, 40, 41)
-#: Codes the si table does not know (they must still become sensors).
-UNKNOWN_SI = (777, 901)
+#: Codes of the utility meter's extra signals (gas, a temperature, operating hours).
+EXTRA_SI = (50, 777, 901)
 
 MISSING = object()
-
-#: What this simulated gateway measures under each signal code: the device's own table,
-#: written from the API document (code 29 is a voltage, its only pinned example); the
-#: other codes are this simulator's choice. Counters grow, the rest oscillate.
-QUANTITY: dict[int, str] = {
-    1: "power",
-    2: "reactive_power",
-    3: "apparent_power",
-    4: "power_factor",
-    5: "frequency",
-    10: "current",
-    11: "current",
-    12: "current",
-    13: "current",
-    21: "power",
-    22: "power",
-    23: "power",
-    29: "voltage",
-    31: "voltage",
-    32: "voltage",
-    33: "voltage",
-    40: "energy",
-    41: "energy",
-    42: "energy",
-    43: "energy",
-    44: "energy",
-    45: "reactive_energy",
-    46: "reactive_energy",
-    50: "gas",
-}
-#: Quantities that are counters.
-COUNTERS = frozenset({"energy", "reactive_energy", "gas"})
-
-
-def is_counter(si: int) -> bool:
-    """Whether signal code ``si`` is an accumulating counter on this gateway."""
-    return QUANTITY.get(si) in COUNTERS
-
 
 PROTOCOL_CONFIG: dict[str, dict[str, Any]] = {
     "meterBus": {
@@ -137,6 +145,14 @@ class EmsSimulator(Simulator):
         self.logins = 0
         self._uids = itertools.count(100)
         self._bulk_device: int | None = None
+        #: When set, the gateway's clock stands still at this Unix time (values repeat).
+        self.frozen_time: float | None = None
+        #: Pages of the realtime map that leave out their first sample (a short page).
+        self.short_pages: set[int] = set()
+        #: Pages of the realtime map that come back empty.
+        self.empty_pages: set[int] = set()
+        #: Added to every value (the benchmark raises it to change every value, counters too).
+        self.value_offset = 0.0
         self._build_default()
         if total_signals is not None:
             self.set_enabled_signal_count(total_signals)
@@ -168,7 +184,7 @@ class EmsSimulator(Simulator):
         self.add_load(pv, "PV roof", "virtual", SINGLE_PHASE_SI)
         self.add_load(pv, "PV carport", "virtual", SINGLE_PHASE_SI)
         p1 = self.add_device("Utility meter", "P1", "3P")
-        grid = self.add_load(p1, "Grid", "P1", (*THREE_PHASE_SI, 50, *UNKNOWN_SI))
+        grid = self.add_load(p1, "Grid", "P1", (*THREE_PHASE_SI, *EXTRA_SI))
         self.add_signal(grid, 5, enable=False)
         office = self.add_device("Office", "EM24_E1", "3P")
         for label in ("Office", "Server room", "Lighting"):
@@ -277,34 +293,50 @@ class EmsSimulator(Simulator):
     # -- the measurement model -----------------------------------------------------------
 
     @staticmethod
+    def is_counter(si: int) -> bool:
+        """True when code ``si`` is a counter on this gateway (never runs backwards)."""
+        return MEANINGS.get(si, ("", None))[0] == "counter"
+
+    @staticmethod
     def value(uid: int, si: int, at: float) -> float:
         """The value of signal ``uid`` (code ``si``) at Unix time ``at``."""
+        kind = MEANINGS.get(si, ("", None))[0]
         wave = math.sin(at / 120 + uid)
-        if is_counter(si):
-            base = 1000 + (uid % 97) * 10
+        if kind == "counter":
+            base = (2000 if si == 33 else 1000) + (uid % 97) * 10
             rate = 0.5 + (uid % 7) * 0.3  # per hour
             return round(base + rate * max(0.0, at - EPOCH) / 3600, 3)
-        device_class = QUANTITY.get(si)
-        if device_class == "voltage":
+        if kind == "voltage":
             return round(230.4 + 2 * wave, 1)
-        if device_class == "current":
+        if kind == "current":
             return round(5 + 3 * wave, 2)
-        if device_class in ("power", "reactive_power", "apparent_power"):
+        if kind == "power":
             return round(1000 + 800 * wave, 1)
-        if device_class == "power_factor":
-            return round(0.9 + 0.05 * wave, 3)
-        if device_class == "frequency":
+        if kind == "signed_power":
+            return round(-200 + 400 * wave, 1)
+        if kind == "power_factor_percent":
+            return round(90 + 5 * wave, 1)
+        if kind == "frequency":
             return round(50 + 0.05 * wave, 2)
+        if kind == "temperature":
+            return round(21 + 2 * wave, 1)
         return round(uid % 100 + wave, 2)
+
+    def now(self) -> float:
+        """The gateway's clock (Unix seconds)."""
+        return time.time() if self.frozen_time is None else self.frozen_time
 
     def sample(self, uid: int) -> dict[str, Any] | None:
         """The realtime sample of a signal (None when it is overridden as missing)."""
         sig = self.signals[uid]
-        now = time.time()
+        now = self.now()
+        value = self.value(uid, sig["si"], now)
+        if self.value_offset:
+            value = round(value + self.value_offset, 3)
         sample: dict[str, Any] = {
             "uid": uid,
             "si": sig["si"],
-            "v": self.value(uid, sig["si"], now),
+            "v": value,
             "t": int(now * 1000),
             "s": 1,
             "r": 0,
@@ -326,7 +358,7 @@ class EmsSimulator(Simulator):
         rows: list[dict[str, Any]] = []
         while slot <= last:
             value = self.value(uid, sig["si"], slot)
-            spread = 0.0 if is_counter(sig["si"]) else abs(value) * 0.05
+            spread = 0.0 if self.is_counter(sig["si"]) else abs(value) * 0.05
             rows.append(
                 {
                     "uid": uid,
@@ -597,6 +629,11 @@ class EmsSimulator(Simulator):
             return self._error(401, "missing or invalid token")
         enabled = {uid: sig for uid, sig in self.signals.items() if sig["enable"]}
         uids = self._page(request, self._filter_uids(request, enabled))
+        page = self._query_int(request, "page", 1, 1, 1_000_000)
+        if page in self.empty_pages:
+            uids = []
+        elif page in self.short_pages:
+            uids = uids[1:]
         return web.json_response({"realtime": self._realtime_map(uids)})
 
     async def _owner_realtime(self, request: web.Request) -> web.Response:

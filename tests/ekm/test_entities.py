@@ -16,6 +16,7 @@ from homeassistant.const import (
     STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    EntityCategory,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -71,8 +72,12 @@ async def test_sensors_devices_and_one_request_per_poll(
     # power factor 117 (leading) = 83 %
     assert state(hass, "sensor", f"ekm_{M1}_Power_Factor_Ln_1").state == "83.0"
     assert state(hass, "sensor", f"ekm_{M1}_Power_Factor_Ln_2").state == "95.0"
-    assert state(hass, "sensor", f"ekm_{M1}_last_reading").state != STATE_UNKNOWN
     ent_reg = er.async_get(hass)
+    # "Last reading" changes at every poll: a diagnostic, disabled by default (no logbook)
+    last_reading = ent_reg.async_get(entity_id(hass, "sensor", f"ekm_{M1}_last_reading"))
+    assert last_reading is not None
+    assert last_reading.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert last_reading.entity_category is EntityCategory.DIAGNOSTIC
     # v3 meters have no frequency and no relays; tariffs and L3 are disabled by default
     assert ent_reg.async_get_entity_id("sensor", DOMAIN, f"ekm_{V3}_Line_Freq") is None
     assert ent_reg.async_get_entity_id("switch", DOMAIN, f"ekm_{V3}_relay_1") is None
@@ -105,7 +110,12 @@ async def test_bad_read_is_unknown_never_zero(
     hass: HomeAssistant, sim: EkmSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A bad read leaves the meter's values unknown; the energy never drops to 0."""
+    # the user enabled "Last reading" (disabled by default)
+    er.async_get(hass).async_get_or_create(
+        "sensor", DOMAIN, f"ekm_{M1}_last_reading", disabled_by=None
+    )
     await setup_entry(hass)
+    assert state(hass, "sensor", f"ekm_{M1}_last_reading").state != STATE_UNKNOWN
     sim.bad_read_meters.add(M1)
     await advance(hass, freezer, 61)
     assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state == STATE_UNKNOWN

@@ -17,10 +17,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
 from simulators.base import free_port
@@ -39,8 +41,15 @@ def user_input(sim: EmsSimulator, password: str = "s3cret!") -> dict[str, Any]:
     }
 
 
-async def setup_entry(hass: HomeAssistant, sim: EmsSimulator, **options: Any) -> MockConfigEntry:
-    """Add and set up an entry for the simulated gateway."""
+async def setup_entry(
+    hass: HomeAssistant, sim: EmsSimulator, *, enable_all: bool = False, **options: Any
+) -> MockConfigEntry:
+    """Add and set up an entry for the simulated gateway.
+
+    ``enable_all``: also enable the sensors that are disabled by default (as a user
+    would on the device page) and reload, so that every signal has a sensor in Home
+    Assistant.
+    """
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"EMS gateway {sim.serial}",
@@ -51,7 +60,29 @@ async def setup_entry(hass: HomeAssistant, sim: EmsSimulator, **options: Any) ->
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    if enable_all:
+        await enable_all_sensors(hass, entry)
     return entry
+
+
+async def enable_all_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> int:
+    """Enable every sensor disabled by default, as a user does; returns how many.
+
+    Home Assistant reloads the entry by itself 30 seconds after the last change; its
+    timer is fired here.
+    """
+    ent_reg = er.async_get(hass)
+    disabled = [
+        reg.entity_id
+        for reg in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+        if reg.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    ]
+    for entity_id in disabled:
+        ent_reg.async_update_entity(entity_id, disabled_by=None)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    return len(disabled)
 
 
 def signal_entity(hass: HomeAssistant, uid: int, serial: str = SERIAL) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import json
 import math
 import time
 
@@ -138,12 +139,22 @@ async def test_discovery_pages_and_filters(
     assert len(config.loads) == 13
     assert len(config.signals) == len(sim.signals) == 258
     assert len(config.enabled_signals) == 257
-    assert len(sim.requests("/v1/signals")) == math.ceil(258 / 50)
-    assert [r.query["page"] for r in sim.requests("/v1/signals")] == ["1", "2", "3", "4", "5", "6"]
+    # no paging information in the reply: read until a page brings nothing
+    assert len(sim.requests("/v1/signals")) == math.ceil(258 / 50) + 1
+    assert [r.query["page"] for r in sim.requests("/v1/signals")] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+    ]
     main = config.devices[1]
     assert (main.label, main.part_number, main.system) == ("Main meter", "EMS10AV5S1X", "3P")
     assert config.loads[2].protocol == "meterBus"
     assert config.loads[2].did == 1
+    assert [uid for uid, load in config.loads.items() if load.main] == [2]
     assert {load.protocol for load in config.loads.values()} == {
         "meterBus",
         "tcp",
@@ -162,31 +173,133 @@ async def test_discovery_pages_and_filters(
     assert sim.requests("/v1/signals")[-1].query["uids"] == "100,101"
 
 
-async def test_realtime_is_one_paged_read(session: aiohttp.ClientSession, start_simulator) -> None:
+async def test_realtime_reads_only_what_is_wanted(
+    session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
     sim = await start_simulator(EmsSimulator(total_signals=2500))
     client = _client(session, sim)
     config = await client.discover()
     enabled = config.enabled_signals
     assert len(enabled) == 2500
+    # everything wanted: the unfiltered map, page by page, is the cheapest read
     sim.clear_log()
-    samples = await client.realtime(enabled)
+    samples = await client.realtime(enabled, known=len(enabled))
     assert len(samples) == 2500
     requests = sim.requests("/v1/signals/realtime")
     assert len(sim.log) == len(requests) == math.ceil(2500 / MAX_LIMIT) == 3
-    assert client.expected_realtime_requests(2500) == 3
-    assert client.expected_realtime_requests(0) == 0
+    assert client.expected_realtime_requests(enabled, 2500) == 3
+    assert client.expected_realtime_requests([], 2500) == 0
     assert all(r.query["limit"] == str(MAX_LIMIT) for r in requests)
+    assert all("uids" not in r.query for r in requests)
     sample = samples[100]
     assert sample.si == 1
     assert isinstance(sample.value, float)
     assert sample.status == 1
     assert sample.reason == 0
     assert sample.time_ms is not None
-    # only wanted signals come back; reading nothing costs nothing
+    # a few wanted: one filtered request with the raw comma list
+    wanted = sorted(enabled)[:40]
     sim.clear_log()
-    assert list(await client.realtime([100])) == [100]
+    assert sorted(await client.realtime(wanted, known=2500)) == wanted
     assert len(sim.log) == 1
+    assert sim.log[0].query_string.startswith(f"limit={MAX_LIMIT}&uids=") or (
+        sim.log[0].query_string.startswith("uids=")
+    )
+    assert ",".join(str(uid) for uid in wanted) in sim.log[0].query_string
+    # many wanted: chunks within the safe URL length, fewer than the pages would be
+    wanted = sorted(enabled)[:700]
+    chunks = client.uid_chunks(wanted)
+    assert all(len(chunk) <= ems_api.MAX_UIDS_QUERY for chunk in chunks)
+    assert len(chunks) == 2
+    sim.clear_log()
+    assert sorted(await client.realtime(wanted, known=2500)) == wanted
+    assert len(sim.log) == 2
+    assert all(len(r.query_string) < 2000 for r in sim.log)
+    # without the known count the filtered read is used
+    assert client.realtime_plan(enabled).chunks == tuple(client.uid_chunks(enabled))
     assert await client.realtime([]) == {}
+
+
+async def test_realtime_paging_is_not_driven_by_page_length(
+    session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    """Issue 14 item 1: a short or an empty page loses only what it leaves out."""
+    sim = await start_simulator(EmsSimulator(total_signals=2500))
+    client = _client(session, sim)
+    config = await client.discover()
+    enabled = sorted(config.enabled_signals)
+    first_on_page_1 = enabled[0]
+    # page 1 leaves out one sample (a signal with no current value): short page
+    sim.short_pages = {1}
+    sim.clear_log()
+    samples = await client.realtime(enabled, known=len(enabled))
+    assert len(sim.requests("/v1/signals/realtime")) == 3
+    assert first_on_page_1 not in samples
+    assert len(samples) == 2499
+    assert enabled[-1] in samples
+    # the same with a missing sample set on the signal itself
+    sim.short_pages = set()
+    sim.set_sample(enabled[5])
+    samples = await client.realtime(enabled, known=len(enabled))
+    assert enabled[5] not in samples
+    assert len(samples) == 2499
+    # page 2 comes back empty: only its signals are missing, page 3 is still read
+    sim.samples.clear()
+    sim.empty_pages = {2}
+    sim.clear_log()
+    samples = await client.realtime(enabled, known=len(enabled))
+    assert [r.query["page"] for r in sim.requests("/v1/signals/realtime")] == ["1", "2", "3"]
+    assert len(samples) == 1500
+    assert enabled[-1] in samples
+    # the filtered read: a missing sample is only that signal
+    sim.empty_pages = set()
+    sim.set_sample(enabled[1])
+    samples = await client.realtime(enabled[:10], known=len(enabled))
+    assert sorted(samples) == [uid for uid in enabled[:10] if uid != enabled[1]]
+    # a wanted signal removed since discovery: the filter is refused, the pages are read
+    sim.samples.clear()
+    sim.remove_signal(enabled[2])
+    sim.clear_log()
+    samples = await client.realtime(enabled[:10], known=len(enabled))
+    assert sorted(samples) == [uid for uid in enabled[:10] if uid != enabled[2]]
+    assert len(sim.requests("/v1/signals/realtime")) == 1 + 3
+    sim.add_signal(sim.signals[enabled[3]]["lid"], 1, uid=enabled[2])
+    # the gateway lists more than discovery knew: pages follow while wanted are missing
+    sim.samples.clear()
+    sim.clear_log()
+    samples = await client.realtime(enabled, known=1000)
+    assert len(samples) == 2500
+    assert len(sim.requests("/v1/signals/realtime")) == 3
+    # a failing page fails the read
+    sim.faults.status = 500
+    sim.faults.paths = ("/v1/signals/realtime",)
+    with pytest.raises(EnergyHubResponseError):
+        await client.realtime(enabled, known=len(enabled))
+    with pytest.raises(EnergyHubResponseError):
+        await client.realtime(enabled[:10], known=len(enabled))
+
+
+async def test_listing_reads_past_a_short_page(
+    sim: EmsSimulator, session: aiohttp.ClientSession, start_simulator: StartSimulator
+) -> None:
+    """A short page of a listing does not end it; a refused page after one does."""
+
+    class ShortFirstPage(EmsSimulator):
+        async def _signals(self, request: web.Request) -> web.Response:
+            response = await super()._signals(request)
+            if request.query.get("page") == "1":
+                body = json.loads(response.text or "{}")
+                body["signals"].pop(next(iter(body["signals"])))
+                return web.json_response(body)
+            if request.query.get("page") == "4":
+                return web.json_response({"error": "no such page"}, status=400)
+            return response
+
+    other = await start_simulator(ShortFirstPage())
+    client = _client(session, other, page_limit=100)
+    signals = await client.signals()
+    assert len(signals) == 257  # all but the one left out of page 1
+    assert [r.query["page"] for r in other.requests("/v1/signals")] == ["1", "2", "3", "4"]
 
 
 async def test_bad_request_and_not_found(sim: EmsSimulator, session: aiohttp.ClientSession) -> None:
@@ -431,3 +544,57 @@ async def test_history_of_many_signals_malformed(
     assert len(rows[6]) == 3  # one sample per page
     assert rows[6][0].value == 1.0
     assert len(sim.requests("/v1/signals/history")) == 3
+
+
+def test_sample_value_fast_path_and_odd_entries() -> None:
+    """The per-poll value of a realtime entry: valid, invalid, stale, text, odd shapes."""
+    now_ms = 1_767_225_600_000
+    oldest = now_ms - 300_000
+    assert ems_api.sample_value({"v": 230.4, "t": now_ms, "s": 1}, oldest) == 230.4
+    assert ems_api.sample_value({"v": 5, "t": now_ms, "s": "1"}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5, "t": now_ms, "s": 0}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": oldest - 1, "s": 1}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": (oldest - 1000) / 1000}, oldest) is None
+    assert ems_api.sample_value({"v": 5, "t": now_ms / 1000}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5, "t": "garbage"}, oldest) == 5.0
+    assert ems_api.sample_value({"v": 5}, oldest) == 5.0
+    assert ems_api.sample_value({"v": "standby", "t": now_ms}, oldest) == "standby"
+    assert ems_api.sample_value({"v": float("inf"), "t": now_ms}, oldest) is None
+    assert ems_api.sample_value({"v": 10**400, "t": now_ms}, oldest) is None
+    assert ems_api.sample_value({"v": None, "t": now_ms}, oldest) is None
+    assert ems_api.sample_value(None, oldest) is None
+    assert ems_api.sample_value([1, 2], oldest) is None
+    # parse_samples: odd keys and entries are skipped, the uid field helps
+    samples = ems_api.parse_samples(
+        {"100": {"v": 1.0}, "x": {"uid": 101, "v": 2.0}, "y": 5, "102": [], "103": {"v": 3}},
+        wanted={100, 101, 102},
+    )
+    assert sorted(samples) == [100, 101]
+    # the list shape of a realtime reply is accepted too
+    assert ems_api._raw_map({"realtime": [{"uid": 7, "v": 1}]}, "realtime") == {
+        "7": {"uid": 7, "v": 1}
+    }
+    assert ems_api._raw_map({}, "realtime") == {}
+    with pytest.raises(EnergyHubResponseError):
+        ems_api._raw_map({"realtime": 5}, "realtime")
+
+
+async def test_realtime_plan_and_chunks(session: aiohttp.ClientSession) -> None:
+    client = EmsClient(session, "http://127.0.0.1:9", "u", "p", page_limit=3)
+    assert client.uid_chunks([5, 1, 2, 3, 4]) == ["1,2,3", "4,5"]  # a chunk fits a page
+    plan = client.realtime_plan([1, 2, 3, 4, 5], known=100)
+    assert plan.chunks == ("1,2,3", "4,5")
+    assert plan.pages == 0
+    assert plan.requests == 2
+    plan = client.realtime_plan(range(1, 31), known=30)
+    assert (plan.pages, len(plan.chunks)) == (0, 10)  # a tie: the filter asks for less
+    assert client.expected_realtime_requests([]) == 0
+    assert await client.realtime_entries(client.realtime_plan([])) == {}
+    wide = EmsClient(session, "http://127.0.0.1:9", "u", "p")
+    many = list(range(10_000, 12_000))
+    chunks = wide.uid_chunks(many)
+    assert all(len(chunk) <= ems_api.MAX_UIDS_QUERY for chunk in chunks)
+    assert sum(len(chunk.split(",")) for chunk in chunks) == 2000
+    plan = wide.realtime_plan(many, known=2000)
+    assert (plan.pages, plan.chunks, plan.requests) == (2, (), 2)  # the pages are cheaper
+    assert wide.expected_realtime_requests(many) == len(chunks)

@@ -16,11 +16,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.energy_hub.api.ems import MAX_LIMIT
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from custom_components.energy_hub.vendors.ems import VENDOR
+from custom_components.energy_hub.vendors.ems.entities import uid_from_unique_id
 from simulators.ems import EmsSimulator
 
 from ..common import advance
 from ..conftest import StartSimulator
-from .common import SERIAL, setup_entry, signal_entity, user_input
+from .common import SERIAL, enable_all_sensors, setup_entry, signal_entity, user_input
 
 
 @pytest.fixture
@@ -51,6 +52,12 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     entities = er.async_entries_for_config_entry(ent_reg, entry.entry_id)
     assert [e.domain for e in entities].count("sensor") == len(sim.enabled_signals()) == 257
     assert [e.domain for e in entities].count("button") == 1
+    # a calm default set: per load power and energy, voltages and currents on the main meter
+    enabled = [e for e in entities if e.domain == "sensor" and not e.disabled]
+    # 13 loads x (power, energy imported, exported) + on the main meter 29, 31, 32 and 11-13
+    # (33 is a counter on this gateway: its voltage meaning is rejected)
+    assert len(enabled) == 13 * 3 + 6
+    assert await enable_all_sensors(hass, entry) == 257 - len(enabled)
     dev_reg = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(dev_reg, entry.entry_id)
     assert sorted(d.name or "" for d in devices) == sorted(
@@ -71,7 +78,17 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     # si 29 (the API document's example): a voltage, named after its load
     voltage_uid = _uid(sim, 29, lid=2)
     voltage_id = signal_entity(hass, voltage_uid)
-    assert voltage_id == "sensor.main_meter_main_voltage"
+    # the load "Main" repeats its meter's name "Main meter": not doubled (issue 13)
+    assert voltage_id == "sensor.main_meter_voltage"
+    assert _state(hass, voltage_uid).attributes["friendly_name"] == "Main meter Voltage"
+    # per-phase names start with the phase, so cut names stay apart
+    l1 = _state(hass, _uid(sim, 31, lid=2))
+    assert l1.attributes["friendly_name"] == "Main meter L1-N voltage"
+    heat_pump = next(uid for uid, load in sim.loads.items() if load["label"] == "Heat pump")
+    energy_l2 = _state(hass, _uid(sim, 43, lid=heat_pump))
+    assert energy_l2.attributes["friendly_name"] == "EM1 Heat pump L2 energy imported"
+    # the gateway's web interface is its "Visit" link
+    assert gateway.configuration_url == sim.url
     state = _state(hass, voltage_uid)
     assert 228 <= float(state.state) <= 233
     assert state.attributes["device_class"] == "voltage"
@@ -79,9 +96,7 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert state.attributes["state_class"] == "measurement"
     assert state.attributes["signal_uid"] == voltage_uid
     assert state.attributes["signal_code"] == 29
-    assert state.attributes["sample_status"] == 1
-    assert state.attributes["sample_reason"] == 0
-    assert state.attributes["stale"] is False
+    assert state.attributes["meaning"] == "documented"
     assert ent_reg.async_get(voltage_id).device_id == main.id
 
     # energy counters: Energy-dashboard ready
@@ -89,14 +104,17 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert energy.attributes["device_class"] == "energy"
     assert energy.attributes["state_class"] == "total"
     assert energy.attributes["unit_of_measurement"] == "kWh"
+    assert energy.attributes["meaning"] == "assumed"
     assert float(energy.state) > 1000
 
     # unknown codes become generic sensors with the load and the code in the name
     unknown_uid = _uid(sim, 777)
     unknown = _state(hass, unknown_uid)
-    assert unknown.attributes["friendly_name"] == "Utility meter Grid signal code 777"
+    assert unknown.attributes["friendly_name"] == "Utility meter Grid signal 777"
     assert "device_class" not in unknown.attributes
     assert "unit_of_measurement" not in unknown.attributes
+    assert unknown.attributes["state_class"] == "measurement"
+    assert unknown.attributes["meaning"] == "none"
     assert float(unknown.state) == pytest.approx(sim.value(unknown_uid, 777, time.time()), abs=2)
 
     # the disabled signal has no entity
@@ -107,29 +125,57 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert entry.state is ConfigEntryState.NOT_LOADED
 
 
-async def test_poll_of_2500_signals_costs_three_requests(
+async def test_2500_signals_calm_defaults_and_requests_per_poll(
     hass: HomeAssistant, start_simulator: StartSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """A poll is one paged realtime read: ceil(2500 / limit) requests, no login."""
+    """A 2,500-signal gateway: few sensors enabled, a poll asks only for theirs."""
     sim = await start_simulator(EmsSimulator(total_signals=2500))
     entry = await setup_entry(hass, sim)
+    ent_reg = er.async_get(hass)
     sensors = [
         e
-        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
         if e.domain == "sensor"
     ]
+    enabled = [e for e in sensors if not e.disabled]
+    print(  # noqa: T201 - the figure is part of the result
+        f"\n2,500 signals: {len(sensors)} sensors, {len(enabled)} enabled by default"
+    )
     assert len(sensors) == 2500
+    assert len(enabled) < 400  # far below 2,500
+    coordinator = entry.runtime_data.coordinator
+    assert sorted(coordinator.entities) == sorted(uid_from_unique_id(e.unique_id) for e in enabled)
     for _ in range(2):
         sim.clear_log()
         await advance(hass, freezer, 31)
         realtime = sim.requests("/v1/signals/realtime")
-        assert len(realtime) == math.ceil(2500 / MAX_LIMIT) == 3
-        assert len(sim.log) == 3  # no login, no discovery
-        assert sim.requests("/v1/auth/login") == []
-        assert [r.query["page"] for r in realtime] == ["1", "2", "3"]
-        assert {r.query["limit"] for r in realtime} == {"1000"}
-    last = max(sim.enabled_signals())
+        assert len(sim.log) == len(realtime)  # no login, no discovery
+        assert all("uids=" in r.query_string for r in realtime)
+        asked = {int(uid) for r in realtime for uid in r.query["uids"].split(",")}
+        assert asked == set(coordinator.entities)
+        assert all(len(r.query_string) < 2000 for r in realtime)
+    default_requests = len(realtime)
+    assert default_requests <= 2
+    last = max(coordinator.entities)
     assert _state(hass, last).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+
+    # every sensor enabled: the pages of the whole map are cheaper than uid lists
+    await enable_all_sensors(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    assert len(coordinator.entities) == 2500
+    sim.clear_log()
+    await advance(hass, freezer, 31)
+    realtime = sim.requests("/v1/signals/realtime")
+    print(  # noqa: T201 - the figure is part of the result
+        f"realtime requests per poll: {default_requests} with the default set,"
+        f" {len(realtime)} with every sensor enabled"
+    )
+    assert len(realtime) == math.ceil(2500 / MAX_LIMIT) == 3
+    assert [r.query["page"] for r in realtime] == ["1", "2", "3"]
+    assert _state(hass, max(sim.enabled_signals())).state not in (
+        STATE_UNKNOWN,
+        STATE_UNAVAILABLE,
+    )
 
 
 async def test_token_renewed_before_it_expires(
@@ -172,7 +218,7 @@ async def test_revoked_token_and_changed_password(
 async def test_counters_grow_and_bad_samples_are_unknown(
     hass: HomeAssistant, sim: EmsSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    await setup_entry(hass, sim)
+    await setup_entry(hass, sim, enable_all=True)
     energy = _uid(sim, 40, lid=2)
     voltage = _uid(sim, 29, lid=2)
     unknown = _uid(sim, 901)
@@ -188,37 +234,60 @@ async def test_counters_grow_and_bad_samples_are_unknown(
     sim.set_sample(unknown, v="standby")
     await advance(hass, freezer, 31)
     assert _state(hass, energy).state == STATE_UNKNOWN
+    assert _state(hass, energy).attributes["unit_of_measurement"] == "kWh"  # one glitch
     assert _state(hass, voltage).state == STATE_UNKNOWN
-    assert "sample_status" not in _state(hass, voltage).attributes
-    assert _state(hass, unknown).state == "standby"
+    assert _state(hass, unknown).state == STATE_UNKNOWN  # text where numbers were
 
     # text where a number belongs, and a sample the gateway marks invalid (s/r)
     sim.set_sample(energy, v="n/a")
     sim.set_sample(voltage, s=0, r=4)
     await advance(hass, freezer, 31)
     assert _state(hass, energy).state == STATE_UNKNOWN
-    state = _state(hass, voltage)
-    assert state.state == STATE_UNKNOWN
-    assert state.attributes["sample_status"] == 0
-    assert state.attributes["sample_reason"] == 4
+    assert _state(hass, voltage).state == STATE_UNKNOWN
 
     # a stale sample (an old t) is not shown as fresh
     sim.set_sample(voltage, t=int((time.time() - 3600) * 1000))
     sim.set_sample(energy, v=None)
     await advance(hass, freezer, 31)
-    state = _state(hass, voltage)
-    assert state.state == STATE_UNKNOWN
-    assert state.attributes["stale"] is True
+    assert _state(hass, voltage).state == STATE_UNKNOWN
     assert _state(hass, energy).state == STATE_UNKNOWN
 
     # a sample without time cannot be judged stale; it is shown
     sim.set_sample(voltage, t=None)
     sim.samples.pop(energy)
     await advance(hass, freezer, 31)
-    state = _state(hass, voltage)
-    assert state.state != STATE_UNKNOWN
-    assert state.attributes["sample_time"] is None
+    assert _state(hass, voltage).state != STATE_UNKNOWN
     assert float(_state(hass, energy).state) >= second
+
+
+async def test_a_missing_sample_or_a_short_page_loses_only_that_signal(
+    hass: HomeAssistant, start_simulator: StartSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Issue 14 item 1 through Home Assistant: short and empty realtime pages."""
+    sim = await start_simulator(EmsSimulator(total_signals=2500))
+    entry = await setup_entry(hass, sim)
+    await enable_all_sensors(hass, entry)
+    enabled = sim.enabled_signals()
+    first, last = enabled[0], enabled[-1]
+    sim.short_pages = {1}  # page 1 leaves out its first sample
+    await advance(hass, freezer, 31)
+    assert _state(hass, first).state == STATE_UNKNOWN
+    assert _state(hass, enabled[1]).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    assert _state(hass, last).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    sim.short_pages = set()
+    sim.empty_pages = {2}  # page 2 comes back empty: only its signals are unknown
+    await advance(hass, freezer, 31)
+    assert _state(hass, first).state != STATE_UNKNOWN
+    assert _state(hass, enabled[1500]).state == STATE_UNKNOWN
+    assert _state(hass, last).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    sim.empty_pages = set()
+    sim.faults.status = 500  # a failing page fails the poll
+    sim.faults.paths = ("/v1/signals/realtime",)
+    await advance(hass, freezer, 31)
+    assert _state(hass, last).state == STATE_UNAVAILABLE
+    sim.faults.reset()
+    await advance(hass, freezer, 31)
+    assert _state(hass, enabled[1500]).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
 
 
 async def test_unavailable_and_back(
@@ -265,7 +334,7 @@ async def test_devices_loads_and_signals_added_and_removed(
     hass: HomeAssistant, sim: EmsSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Rediscovery (every 10 minutes, not every poll) follows the gateway's configuration."""
-    entry = await setup_entry(hass, sim)
+    entry = await setup_entry(hass, sim, enable_all=True)
     dev_reg = dr.async_get(hass)
     ent_reg = er.async_get(hass)
     solar = next(uid for uid, d in sim.devices.items() if d["label"] == "Solar")
@@ -291,13 +360,16 @@ async def test_devices_loads_and_signals_added_and_removed(
     assert _state(hass, gone_signal).state == STATE_UNKNOWN
 
     await advance(hass, freezer, 600)
-    assert len(sim.requests("/v1/devices")) == 1
-    assert len(sim.requests("/v1/loads")) == 1
-    assert len(sim.requests("/v1/signals")) == 1
+    assert len(sim.requests("/v1/devices")) == 2
+    assert len(sim.requests("/v1/loads")) == 2
+    assert len(sim.requests("/v1/signals")) == 2  # up to the first empty page
     new_uids = [uid for uid, s in sim.signals.items() if s["lid"] == new_load]
     for uid in [*new_uids, new_signal]:
         assert signal_entity(hass, uid) is not None
-    assert _state(hass, new_signal).attributes["friendly_name"] == "Main meter Main signal code 123"
+    assert (
+        ent_reg.async_get(signal_entity(hass, new_signal)).original_name  # disabled by default
+        == "Signal 123"
+    )
     for uid in [*solar_signals, *garage_signals, gone_signal, disabled_now]:
         assert signal_entity(hass, uid) is None
     heat = dev_reg.async_get_device_by_identifier(
@@ -385,8 +457,8 @@ async def test_signals_without_load_device_or_code(hass: HomeAssistant, sim: Ems
     """Odd configurations still give named sensors (on the gateway when the device is unknown)."""
     sim.signals[5000] = {"uid": 5000, "si": None, "enable": True, "lid": None, "did": None}
     sim.signals[5001] = {"uid": 5001, "si": 29, "enable": True, "lid": 4242, "did": 4243}
-    entry = await setup_entry(hass, sim)
-    assert _state(hass, 5000).attributes["friendly_name"] == "EMS gateway Signal 5000 signal code ?"
+    entry = await setup_entry(hass, sim, enable_all=True)
+    assert _state(hass, 5000).attributes["friendly_name"] == "EMS gateway Signal 5000 signal ?"
     state = _state(hass, 5001)
     assert state.attributes["friendly_name"] == "EMS gateway Load 4242 voltage"
     gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, SERIAL), entry.entry_id)
@@ -431,5 +503,5 @@ async def test_rediscover_button(
     await hass.services.async_call("button", "press", {"entity_id": button_id}, blocking=True)
     await hass.async_block_till_done()
     assert signal_entity(hass, new_signal) is not None
-    assert len(sim.requests("/v1/signals")) == 1
+    assert len(sim.requests("/v1/signals")) == 2  # up to the first empty page
     assert len(sim.requests("/v1/signals/realtime")) == 1

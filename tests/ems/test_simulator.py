@@ -127,3 +127,40 @@ async def test_set_enabled_signal_count() -> None:
     assert len(sim.enabled_signals()) == 250
     sim.set_enabled_signal_count(2500)
     assert len(sim.enabled_signals()) == 2500
+
+
+async def test_page_clock_and_value_switches(
+    sim: EmsSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Short and empty realtime pages, a standing clock and a value offset."""
+    client = EmsClient(session, sim.url, "admin", "s3cret!")
+    enabled = sim.enabled_signals()
+
+    async def page(number: int) -> dict[str, dict[str, object]]:
+        body = await client.get("/v1/signals/realtime", {"limit": "100", "page": str(number)})
+        return body["realtime"]  # type: ignore[no-any-return]
+
+    assert len(await page(1)) == 100
+    sim.short_pages = {1}
+    first = await page(1)
+    assert len(first) == 99
+    assert str(enabled[0]) not in first
+    sim.empty_pages = {2}
+    assert await page(2) == {}
+    assert len(await page(3)) == len(enabled) - 200
+    sim.short_pages = set()
+    sim.empty_pages = set()
+    sim.frozen_time = 1_767_225_600.0
+    before = await page(1)
+    assert await page(1) == before
+    assert {sample["t"] for sample in before.values()} == {1_767_225_600_000}
+    sim.value_offset = 1.5
+    after = await page(1)
+    assert all(
+        after[uid]["v"] == pytest.approx(before[uid]["v"] + 1.5)  # type: ignore[operator]
+        for uid in before
+    )
+    # its own table: code 29 is a voltage, code 10 an energy counter
+    assert EmsSimulator.is_counter(10)
+    assert not EmsSimulator.is_counter(29)
+    assert 225 < EmsSimulator.value(100, 29, 1_767_225_600.0) < 235

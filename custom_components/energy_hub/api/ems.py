@@ -4,9 +4,15 @@
 * ``POST /v1/auth/login`` returns a JWT valid for 30 minutes; it is reused until shortly
   before its ``exp`` and renewed once when a request answers 401.
 * Discovery reads ``/v1/devices``, ``/v1/loads`` and ``/v1/signals`` (maps keyed by UID),
-  paging with ``limit``/``page``.
-* A poll is ONE paged read of ``/v1/signals/realtime``: ``ceil(n / limit)`` requests for
-  ``n`` enabled signals, ``limit`` at the API's maximum.
+  paging with ``limit``/``page``. The document gives replies no paging information (no
+  total, no next page), so a listing is read until a page brings nothing: a short page is
+  NOT taken as the end (a gateway may leave an entry out of one page).
+* A poll asks only for the signals that enabled entities need: ``/v1/signals/realtime``
+  with a ``uids`` filter, in chunks that keep the URL short (:data:`MAX_UIDS_QUERY`), or, when
+  that would take more requests, the unfiltered map read page by page. Either way the
+  number of requests follows from what discovery found to exist, never from the length of
+  a reply: a sample missing from a reply makes only that signal unknown, and a page that
+  fails makes the poll fail.
 * History is read from ``/v1/signals/{uid}/history`` (Unix milliseconds), paged.
 
 Replies are parsed tolerantly: a malformed entry is skipped (and logged), unknown ``si``
@@ -40,8 +46,18 @@ TOKEN_LIFETIME = 1800.0
 PROTOCOLS = ("meterBus", "tcp", "rtu", "virtual", "P1")
 #: Timestamps above this are milliseconds, below it seconds.
 _MS_THRESHOLD = 100_000_000_000
+#: Numbers beyond this are not finite for our purposes (``inf``, ``nan`` and overflow).
+_FINITE = 1e300
+#: Millisecond timestamps below this (year 2286) are taken as they are.
+_MAX_MS = 10_000_000_000_000
+#: The realtime status ``s`` of a valid sample (the API document's example has s = 1).
+VALID_STATUS = 1
 #: Pages read at most per listing (a guard against a gateway that ignores ``page``).
 _MAX_PAGES = 1000
+#: The longest ``uids=`` value sent in one request (characters). URLs up to about 2,000
+#: characters pass every HTTP server and proxy in common use; with the path, host and the
+#: other parameters a request stays below that.
+MAX_UIDS_QUERY = 1800
 
 
 class EmsNotGatewayError(EnergyHubResponseError):
@@ -87,6 +103,9 @@ class EmsLoad:
     did: int | None
     protocol: str | None
     index: int | None
+    #: The gateway marks its main (grid) meter's load with ``"main": true`` in the
+    #: protocol block (the document's meterBus example).
+    main: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +162,26 @@ class EmsConfiguration:
     def enabled_signals(self) -> dict[int, EmsSignal]:
         """The signals that are enabled (the ones the integration reads)."""
         return {uid: sig for uid, sig in self.signals.items() if sig.enable}
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimePlan:
+    """How a poll reads the wanted signals: ``uids`` chunks, or ``pages`` of the whole map."""
+
+    wanted: frozenset[int]
+    #: The wanted UIDs as the reply's keys (decimal text).
+    keys: frozenset[str]
+    #: Comma lists for filtered requests (empty when the pages are read).
+    chunks: tuple[str, ...]
+    #: Pages of the unfiltered map to read (0 when the chunks are used).
+    pages: int
+    #: How many signals the unfiltered map lists (discovery's enabled signals), if known.
+    known: int | None
+
+    @property
+    def requests(self) -> int:
+        """Requests one read costs (unless a filter is refused or the map grew)."""
+        return self.pages or len(self.chunks)
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -236,6 +275,60 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
     return entries
 
 
+def _raw_map(data: Any, key: str) -> dict[str, Any]:
+    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text)."""
+    body = expect_dict(data, key)
+    items = body.get(key)
+    if items is None:
+        return {}
+    if isinstance(items, list):
+        items = {str(item.get("uid")): item for item in items if isinstance(item, dict)}
+    return expect_dict(items, key)
+
+
+def sample_value(raw: Any, oldest_ms: float) -> float | str | None:
+    """The value a realtime entry shows: None when missing, not valid or older than ``oldest_ms``.
+
+    The per-poll fast path (no sample object): status ``s`` must be 1 (the document's
+    example) or absent, the sample time ``t`` (ms or s) not before ``oldest_ms``, and the
+    value a finite number or text.
+    """
+    if type(raw) is not dict:
+        return None
+    s = raw.get("s")
+    if s is not None and s != VALID_STATUS and _int(s) != VALID_STATUS:
+        return None
+    t = raw.get("t")
+    if type(t) is int and _MS_THRESHOLD <= t < _MAX_MS:
+        if t < oldest_ms:
+            return None
+    elif t is not None:
+        seconds = to_seconds(t)
+        if seconds is not None and seconds * 1000 < oldest_ms:
+            return None
+    v = raw.get("v")
+    if type(v) is float or type(v) is int:
+        return float(v) if -_FINITE < v < _FINITE else None
+    return parse_value(v)
+
+
+def parse_samples(
+    entries: Mapping[str, Any], wanted: Collection[int] | None = None
+) -> dict[int, EmsSample]:
+    """Realtime entries (keyed by UID text) as samples; only ``wanted`` ones if given."""
+    samples: dict[int, EmsSample] = {}
+    for raw_uid, entry in entries.items():
+        uid = _int(raw_uid)
+        if uid is None and isinstance(entry, dict):
+            uid = _int(entry.get("uid"))
+        if uid is None or not isinstance(entry, dict):
+            _LOGGER.debug("Skipping a malformed realtime entry %r", raw_uid)
+            continue
+        if wanted is None or uid in wanted:
+            samples[uid] = parse_sample(uid, entry)
+    return samples
+
+
 def parse_device(uid: int, raw: Mapping[str, Any]) -> EmsDevice:
     """A device entry."""
     return EmsDevice(
@@ -259,13 +352,16 @@ def load_protocol(raw: Mapping[str, Any]) -> str | None:
 
 def parse_load(uid: int, raw: Mapping[str, Any]) -> EmsLoad:
     """A load entry."""
+    protocol = load_protocol(raw)
+    block = raw.get(protocol) if protocol is not None else None
     return EmsLoad(
         uid=uid,
         label=_str(raw.get("label")) or f"Load {uid}",
         enable=_bool(raw.get("enable")),
         did=_int(raw.get("did")),
-        protocol=load_protocol(raw),
+        protocol=protocol,
         index=_int(raw.get("index")),
+        main=isinstance(block, dict) and _bool(block.get("main"), default=False),
     )
 
 
@@ -282,15 +378,30 @@ def parse_signal(uid: int, raw: Mapping[str, Any]) -> EmsSignal:
 
 
 def parse_sample(uid: int, raw: Mapping[str, Any]) -> EmsSample:
-    """A realtime sample."""
-    seconds = to_seconds(raw.get("t"))
+    """A realtime sample (a fast path for the usual number fields, else the tolerant one)."""
+    v = raw.get("v")
+    t = raw.get("t")
+    s = raw.get("s")
+    r = raw.get("r")
+    si = raw.get("si")
+    value: float | str | None
+    if type(v) is float or type(v) is int:
+        value = float(v) if -_FINITE < v < _FINITE else None
+    else:
+        value = parse_value(v)
+    time_ms: int | None
+    if type(t) is int and _MS_THRESHOLD <= t < _MAX_MS:
+        time_ms = t
+    else:
+        seconds = to_seconds(t)
+        time_ms = None if seconds is None else round(seconds * 1000)
     return EmsSample(
-        uid=uid,
-        si=_int(raw.get("si")),
-        value=parse_value(raw.get("v")),
-        time_ms=None if seconds is None else round(seconds * 1000),
-        status=_int(raw.get("s")),
-        reason=_int(raw.get("r")),
+        uid,
+        si if type(si) is int else _int(si),
+        value,
+        time_ms,
+        s if type(s) is int else _int(s),
+        r if type(r) is int else _int(r),
     )
 
 
@@ -391,13 +502,23 @@ class EmsClient(HttpClient):
 
     # -- authorised requests -----------------------------------------------------------
 
-    async def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        """GET a protected endpoint and return its JSON; one re-login on a 401."""
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        query_string: str | None = None,
+    ) -> Any:
+        """GET a protected endpoint and return its JSON; one re-login on a 401.
+
+        ``query_string`` is sent verbatim before ``params`` (a ``uids`` list keeps its
+        commas unencoded, a third of the length of ``%2C``).
+        """
         token = await self.tokens.token()
-        resp = await self._get(path, params, token)
+        resp = await self._get(path, params, token, query_string)
         if resp.status == 401:
             token = await self.tokens.refresh_after_401(token)
-            resp = await self._get(path, params, token)
+            resp = await self._get(path, params, token, query_string)
             if resp.status == 401:
                 raise EnergyHubAuthError(f"{path}: the gateway refused a fresh token")
         if resp.status == 404:
@@ -412,11 +533,18 @@ class EmsClient(HttpClient):
             raise EnergyHubResponseError(f"{path}: HTTP {resp.status}", status=resp.status)
         return resp.json()
 
-    async def _get(self, path: str, params: Mapping[str, str] | None, token: str) -> HttpResponse:
+    async def _get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        token: str,
+        query_string: str | None = None,
+    ) -> HttpResponse:
         return await self.request(
             "GET",
             path,
             params=dict(params) if params else None,
+            query_string=query_string,
             headers={"Authorization": f"Bearer {token}"},
         )
 
@@ -425,26 +553,57 @@ class EmsClient(HttpClient):
         path: str,
         key: str,
         params: Mapping[str, str] | None = None,
-        *,
-        wanted: Collection[int] | None = None,
     ) -> dict[int, dict[str, Any]]:
-        """Read every page of a map reply.
+        """Read every page of a listing.
 
-        Stops after a page shorter than the limit, after a page bringing nothing new
-        (a gateway ignoring ``page``), or once every ``wanted`` UID arrived.
+        The reply says nothing about paging, so pages are read until one brings nothing
+        new (empty, or a gateway ignoring ``page``). A short page does not end the
+        listing: the gateway may have left an entry out. A page after a short page that
+        the gateway refuses (400/404: "no such page") ends it too; any other failure
+        fails the listing.
         """
         result: dict[int, dict[str, Any]] = {}
         limit = self.page_limit
+        short = False
         for page in range(1, _MAX_PAGES + 1):
             query = {**(params or {}), "limit": str(limit), "page": str(page)}
-            body = await self.get(path, query)
+            try:
+                body = await self.get(path, query)
+            except EnergyHubRequestError:
+                if short:
+                    break
+                raise
             entries = _map_entries(body, key)
             new = entries.keys() - result.keys()
             result.update(entries)
-            if len(entries) < limit or not new:
+            if not new:
                 break
-            if wanted is not None and all(uid in result for uid in wanted):
+            short = len(entries) < limit
+        return result
+
+    async def _realtime_pages(self, keys: frozenset[str], pages: int) -> dict[str, Any]:
+        """The unfiltered realtime map, pages ``1..pages`` (more while wanted are missing).
+
+        ``pages`` is what discovery says the map holds; every one of them is read unless
+        every wanted signal already arrived. Only if wanted signals are still missing and
+        the last page was full (the gateway lists more than discovery knew) do further
+        pages follow, until one brings nothing new.
+        """
+        result: dict[str, Any] = {}
+        limit = self.page_limit
+        page = 0
+        full = False
+        while page < _MAX_PAGES:
+            page += 1
+            if page > pages and not full:
                 break
+            body = await self.get("/v1/signals/realtime", {"limit": str(limit), "page": str(page)})
+            entries = _raw_map(body, "realtime")
+            before = len(result)
+            result.update(entries)
+            if keys.issubset(result):
+                break
+            full = len(entries) >= limit and len(result) > before
         return result
 
     # -- system ------------------------------------------------------------------------
@@ -519,18 +678,79 @@ class EmsClient(HttpClient):
 
     # -- measurements ------------------------------------------------------------------
 
-    async def realtime(self, wanted: Collection[int]) -> dict[int, EmsSample]:
-        """The latest samples of the ``wanted`` signals, in one paged read.
+    def uid_chunks(self, uids: Collection[int]) -> list[str]:
+        """``uids`` (sorted) as comma lists, each within :data:`MAX_UIDS_QUERY` and a page."""
+        chunks: list[str] = []
+        current: list[str] = []
+        length = 0
+        for uid in sorted(uids):
+            text = str(uid)
+            extra = len(text) + (1 if current else 0)
+            if current and (length + extra > MAX_UIDS_QUERY or len(current) >= self.page_limit):
+                chunks.append(",".join(current))
+                current, length, extra = [], 0, len(text)
+            current.append(text)
+            length += extra
+        if current:
+            chunks.append(",".join(current))
+        return chunks
 
-        The read is unfiltered (a UID list of thousands of signals would not fit in a
-        URL) and stops as soon as every wanted signal arrived: ``ceil(n / limit)``
-        requests for ``n`` enabled signals. Samples of other signals are dropped.
+    def realtime_plan(self, wanted: Collection[int], known: int | None = None) -> RealtimePlan:
+        """How a poll of ``wanted`` is read: ``uids`` chunks, or pages of the whole map.
+
+        ``known`` is how many signals the unfiltered map lists (discovery's enabled
+        signals). The filtered read wins unless it needs more requests than the pages.
+        Plans are meant to be kept while the wanted signals stay the same.
         """
-        if not wanted:
+        wanted_set = frozenset(wanted)
+        chunks = self.uid_chunks(wanted_set)
+        pages = 0
+        if known:
+            pages = math.ceil(known / self.page_limit)
+            if pages >= len(chunks):
+                pages = 0
+        return RealtimePlan(
+            wanted=wanted_set,
+            keys=frozenset(str(uid) for uid in wanted_set),
+            chunks=() if pages else tuple(chunks),
+            pages=pages,
+            known=known,
+        )
+
+    async def realtime_entries(self, plan: RealtimePlan) -> dict[str, Any]:
+        """The raw realtime entries of a plan's signals, keyed by UID text.
+
+        A signal missing from the reply is missing from the result; a failing request
+        fails the read. A filter the gateway answers with 404 (a signal removed since
+        discovery) falls back to the pages. Entries of other signals may be included.
+        """
+        if not plan.wanted:
             return {}
-        wanted_set = set(wanted)
-        entries = await self._paged_map("/v1/signals/realtime", "realtime", wanted=wanted_set)
-        return {uid: parse_sample(uid, raw) for uid, raw in entries.items() if uid in wanted_set}
+        if plan.pages:
+            return await self._realtime_pages(plan.keys, plan.pages)
+        entries: dict[str, Any] = {}
+        try:
+            for chunk in plan.chunks:
+                body = await self.get(
+                    "/v1/signals/realtime",
+                    {"limit": str(self.page_limit)},
+                    query_string=f"uids={chunk}",
+                )
+                entries.update(_raw_map(body, "realtime"))
+        except EmsNotFoundError:
+            # a wanted signal is gone since discovery: read the unfiltered map this time
+            # (the next discovery drops the signal)
+            _LOGGER.debug("A wanted signal is gone; reading every realtime page")
+            pages = math.ceil((plan.known or len(plan.wanted)) / self.page_limit)
+            return await self._realtime_pages(plan.keys, pages)
+        return entries
+
+    async def realtime(
+        self, wanted: Collection[int], known: int | None = None
+    ) -> dict[int, EmsSample]:
+        """The latest samples of the ``wanted`` signals (see :meth:`realtime_plan`)."""
+        plan = self.realtime_plan(wanted, known)
+        return parse_samples(await self.realtime_entries(plan), plan.wanted)
 
     async def history(
         self, uid: int, start_ms: int, end_ms: int, *, limit: int = MAX_LIMIT
@@ -602,6 +822,6 @@ class EmsClient(HttpClient):
                 break
         return {uid: rows[:limit] for uid, rows in result.items()}
 
-    def expected_realtime_requests(self, enabled: int) -> int:
-        """How many requests a poll of ``enabled`` signals costs."""
-        return math.ceil(enabled / self.page_limit) if enabled else 0
+    def expected_realtime_requests(self, wanted: Collection[int], known: int | None = None) -> int:
+        """How many requests a poll of ``wanted`` costs (``known``: see :meth:`realtime`)."""
+        return self.realtime_plan(wanted, known).requests if wanted else 0

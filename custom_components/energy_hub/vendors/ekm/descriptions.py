@@ -191,11 +191,14 @@ SENSORS: tuple[EkmSensorDescription, ...] = (
 )
 
 
+#: When the meter was last read: a diagnostic, disabled by default (a timestamp changes at
+#: every poll, and a sensor without unit or state class would fill the logbook).
 LAST_READING = SensorEntityDescription(
     key="last_reading",
     translation_key="last_reading",
     device_class=SensorDeviceClass.TIMESTAMP,
     entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
 )
 
 

@@ -8,3 +8,5 @@ VENDOR_KEY: Final = "ems"
 #: A bare host means HTTPS: the Webapi is served over TLS (seed 002).
 DEFAULT_SCHEME: Final = "https"
 MANUFACTURER: Final = "Carlo Gavazzi"
+#: Option key of the meanings the user confirmed: ``{"<si>": "<choice key>"}``.
+CONF_MEANINGS: Final = "ems_meanings"

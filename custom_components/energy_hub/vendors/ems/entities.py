@@ -1,4 +1,4 @@
-"""EMS entities: one sensor per enabled signal (meaning from the ``si`` table), one button.
+"""EMS entities: one sensor per enabled signal (meaning from its code), one button.
 
 Loads are shown in the entity name (``{load} voltage L1`` on the EMS device's page), not as
 devices of their own: a load is a measurement channel of a meter, not a separate piece of
@@ -7,22 +7,15 @@ hardware, and Home Assistant's device tree has only one level below the gateway.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from homeassistant.components.button import ButtonEntity
-from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.update_coordinator import BaseCoordinatorEntity
 
-from ...api.ems import EmsSample
-from ...api.ems_signals import signal_type
+from ...api.ems_signals import Meaning
 from ...entity import EnergyHubEntity
 from .coordinator import EmsCoordinator, ems_device_identifier, gateway_identifier
 from .descriptions import REDISCOVER, describe
-
-#: The realtime status ``s`` of a valid sample (the API document's example has s = 1).
-VALID_STATUS = 1
 
 
 def signal_unique_id(serial: str, uid: int) -> str:
@@ -38,97 +31,102 @@ def uid_from_unique_id(unique_id: str) -> int | None:
     return int(tail)
 
 
-class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
-    """The latest value of one signal."""
+def repeats(load: str, device: str | None) -> bool:
+    """Whether a load's label repeats its device's name (equal, or its first word)."""
+    if not device:
+        return False
+    load_words = load.casefold().split()
+    device_words = device.casefold().split()
+    return bool(load_words) and device_words[: len(load_words)] == load_words
 
-    _unrecorded_attributes = frozenset({"sample_time"})
+
+class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
+    """The latest value of one signal, written only when it changes.
+
+    The sensor is not a coordinator listener: the coordinator keeps the sensors that are
+    in Home Assistant (enabled) by UID, reads only their signals, and writes only those
+    whose value changed (:meth:`EmsCoordinator.async_update_listeners`).
+    """
 
     def __init__(self, coordinator: EmsCoordinator, uid: int) -> None:
-        """Describe the signal from its code, its load and its device."""
+        """Describe the signal from its code's meaning, its load and its device."""
         data = coordinator.data
         serial = data.system.serial
         signal = data.config.signals[uid]
         self._uid = uid
-        self._row = signal_type(signal.si)
+        self.si = signal.si
+        meaning = coordinator.book.meaning(signal.si)
         # the coordinator registers the devices with their details; link to them here
         identifier = (
             ems_device_identifier(serial, signal.did)
             if signal.did is not None and signal.did in data.config.devices
             else gateway_identifier(serial)
         )
-        device_info = DeviceInfo(identifiers={identifier})
+        load = data.config.loads.get(signal.lid) if signal.lid is not None else None
         super().__init__(
             coordinator,
-            describe(uid, self._row),
+            describe(uid, meaning, main=load is not None and load.main),
             unique_id=signal_unique_id(serial, uid),
-            device_info=device_info,
+            device_info=DeviceInfo(identifiers={identifier}),
         )
-        load = data.config.loads.get(signal.lid) if signal.lid is not None else None
         if load is not None:
             load_label = load.label
         elif signal.lid is not None:
             load_label = f"Load {signal.lid}"
         else:
             load_label = f"Signal {uid}"
+        device = data.config.devices.get(signal.did) if signal.did is not None else None
+        #: The load's label repeats the device's name ("Main" on "Main meter", "Workshop"
+        #: on "Workshop"): the name leaves it out instead of doubling the word.
+        self._own = load is not None and repeats(load_label, device.label if device else None)
         self._attr_translation_placeholders = {
             "load": load_label,
             "si": "?" if signal.si is None else str(signal.si),
         }
+        self._numeric = True
+        self.checked = False
+        self.apply_meaning(meaning)
+
+    def apply_meaning(self, meaning: Meaning) -> None:
+        """Show the signal as ``meaning`` says: unit, device class, state class, name."""
+        self._attr_translation_key = f"{meaning.name_key}_own" if self._own else meaning.name_key
+        self._attr_device_class = (
+            SensorDeviceClass(meaning.device_class) if meaning.device_class else None
+        )
+        self._attr_native_unit_of_measurement = meaning.unit
+        self._attr_state_class = (
+            SensorStateClass(meaning.state_class) if meaning.state_class else None
+        )
+        self._numeric = meaning.state_class is not None
+        self.checked = meaning.source in ("documented", "assumed")
+        self._attr_extra_state_attributes = {
+            "signal_uid": self._uid,
+            "signal_code": self.si,
+            "meaning": meaning.source,
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Register with the coordinator's dispatch (instead of as a listener)."""
+        # BaseCoordinatorEntity would make every sensor a listener written at every poll
+        await super(BaseCoordinatorEntity, self).async_added_to_hass()
+        coordinator = self.coordinator
+        uid = self._uid
+        coordinator.add_sensor(uid, self)
+        self.async_on_remove(lambda: coordinator.remove_sensor(uid))
 
     @property
     def available(self) -> bool:
         """Unavailable when the gateway is unreachable or the signal is gone."""
-        return super().available and self._uid in self.coordinator.data.config.signals
-
-    def _sample(self) -> EmsSample | None:
-        return self.coordinator.data.realtime.get(self._uid)
-
-    def _sample_time(self, sample: EmsSample) -> datetime | None:
-        if sample.time_ms is None:
-            return None
-        return dt_util.utc_from_timestamp(sample.time_ms / 1000)
-
-    def _stale(self, sample: EmsSample) -> bool:
-        sampled = self._sample_time(sample)
-        if sampled is None:
-            return False
-        return self.coordinator.data.polled_at - sampled > self.coordinator.stale_after
+        coordinator = self.coordinator
+        return coordinator.last_update_success and self._uid in coordinator.data.config.signals
 
     @property
     def native_value(self) -> float | str | None:
-        """The sample's value; unknown when missing, invalid, stale or impossible."""
-        sample = self._sample()
-        if sample is None or self._stale(sample):
-            return None
-        if sample.status is not None and sample.status != VALID_STATUS:
-            return None
-        value = sample.value
-        if self._row is None:
-            return value
-        if not isinstance(value, float):
-            return None
-        if self._row.is_counter and value < 0:
+        """The value; unknown when missing, invalid, stale or not a number where one belongs."""
+        value = self.coordinator.values.get(self._uid)
+        if self._numeric and type(value) is not float:
             return None
         return value
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The signal's UID and code, and the status, reason and time of the sample."""
-        signal = self.coordinator.data.config.signals.get(self._uid)
-        attributes: dict[str, Any] = {
-            "signal_uid": self._uid,
-            "signal_code": signal.si if signal is not None else None,
-        }
-        sample = self._sample()
-        if sample is not None:
-            sampled = self._sample_time(sample)
-            attributes.update(
-                sample_status=sample.status,
-                sample_reason=sample.reason,
-                sample_time=sampled.isoformat() if sampled else None,
-                stale=self._stale(sample),
-            )
-        return attributes
 
 
 class EmsRediscoverButton(EnergyHubEntity[EmsCoordinator], ButtonEntity):

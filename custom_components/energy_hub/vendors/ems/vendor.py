@@ -7,6 +7,7 @@ and its meaning (from the ``si`` table in ``api/ems_signals.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
 from ...helpers import DynamicEntities
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
@@ -81,7 +82,8 @@ class EmsVendor(Vendor):
             coordinator,
             platform,
             async_add_entities,
-            keys_fn=lambda data: [str(uid) for uid in data.config.enabled_signals],
+            # the keys are made at discovery, not at every poll
+            keys_fn=lambda _data: coordinator.signal_keys,
             create_fn=lambda key: [EmsSignalSensor(coordinator, int(key))],
             unique_id_prefix=f"{serial}_signal_",
         ).async_start()
@@ -89,25 +91,38 @@ class EmsVendor(Vendor):
     async def async_diagnostics(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry
     ) -> dict[str, Any]:
-        """System info, what discovery found, and a few samples."""
+        """System info, what discovery found, the meanings in use and rejected, samples."""
         coordinator = _coordinator(entry)
         client: EmsClient = entry.runtime_data.client
         data: EmsData = coordinator.data
         config = data.config
+        book = coordinator.book
         unknown = sorted(
             {s.si for s in config.signals.values() if signal_type(s.si) is None},
             key=lambda si: (si is None, si or 0),
         )
         samples = sorted(data.realtime.items())[:DIAGNOSTIC_SAMPLES]
+        meanings = []
+        for si, summary in coordinator.codes.items():
+            meaning = book.meaning(si)
+            meanings.append(
+                {
+                    "code": si,
+                    "signals": summary.signals,
+                    "sample": summary.sample,
+                    "meaning": meaning.choice,
+                    "source": meaning.source,
+                    "rejected": si in book.rejections,
+                }
+            )
         return {
             "system": asdict(data.system),
             "client": {
                 "page_limit": client.page_limit,
                 "requests": client.request_count,
                 "logins": client.tokens.login_count,
-                "realtime_requests_per_poll": client.expected_realtime_requests(
-                    len(config.enabled_signals)
-                ),
+                "realtime_requests_per_poll": coordinator.realtime_plan.requests,
+                "sensors_read": len(coordinator.entities),
             },
             "discovered_at": data.discovered_at.isoformat(),
             "devices": [asdict(device) for device in config.devices.values()],
@@ -117,11 +132,21 @@ class EmsVendor(Vendor):
                 "enabled": len(config.enabled_signals),
                 "unknown_codes": unknown,
             },
+            "meanings": meanings,
+            "rejected_meanings": [
+                {**asdict(rejection), "samples": list(rejection.samples)}
+                for rejection in book.rejections.values()
+            ],
+            "confirmed_meanings": {str(si): m.choice for si, m in book.confirmed.items()},
             "realtime": {
-                "count": len(data.realtime),
+                "count": len(data.entries),
                 "first_samples": [asdict(sample) for _, sample in samples],
             },
         }
+
+    def options_steps(self) -> Mapping[str, OptionsStepHandler]:
+        """The signal meanings step (what each code measures on this gateway)."""
+        return {"ems_meanings": flow.async_step_meanings}
 
     def async_register_services(self, hass: HomeAssistant) -> None:
         """The ``get_history`` action."""
