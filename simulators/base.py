@@ -21,6 +21,8 @@ Fault switches (``Simulator.faults``):
   path and query
 * ``rate_limited``: answer ``429``; ``retry_after`` is its ``Retry-After`` header (seconds or
   an HTTP date; none when unset)
+* ``bad_http``: answer bytes that are not HTTP (a broken status line): the client library's
+  error then quotes the request URL
 * ``body``: answer these bytes (``application/json``, the ``status`` fault or 200)
   instead of the device's reply: the property-based tests feed generated replies this way
 * ``paths``: restrict the faults above to paths starting with one of these prefixes
@@ -69,6 +71,7 @@ class Faults:
     rate_limited: bool = False
     retry_after: str | None = None
     body: bytes | None = None
+    bad_http: bool = False
     paths: tuple[str, ...] | None = None
     remaining: int | None = None
 
@@ -99,6 +102,7 @@ class Faults:
             or self.redirect is not None
             or self.rate_limited
             or self.body is not None
+            or self.bad_http
         )
 
 
@@ -341,6 +345,11 @@ class Simulator:
             return await self._drop(request)
         if faults.offline:
             return await self.offline_response(request)
+        if faults.bad_http:
+            transport = request.transport
+            if transport is not None:
+                transport.write(b"NOT-HTTP garbage\r\n\r\n")
+            return await self._drop(request)
         if faults.redirect is not None:
             return web.Response(
                 status=307, headers={"Location": f"{faults.redirect.rstrip('/')}{request.path_qs}"}

@@ -148,9 +148,11 @@ async def test_replies_through_the_simulator(
     try:
         result = await call(client)
     except EnergyHubApiError as err:
-        assert DEFAULT_KEY not in str(err)
-        assert DEFAULT_TOKEN not in str(err)
-        return
-    if operation == "read":
+        text = str(err)
+    else:
+        text = ""
+    assert DEFAULT_KEY not in text
+    assert DEFAULT_TOKEN not in text
+    if operation == "read" and not text:
         for reading in result.values():
             check_reading(reading)

@@ -322,6 +322,11 @@ class EkmClient:
         return f"<EkmClient api={self._api.base_url} push={self._push.base_url}>"
 
     @property
+    def retry_after(self) -> float:
+        """Seconds until the next request may be sent (0 unless rate limited)."""
+        return max(self._api.retry_after, self._push.retry_after)
+
+    @property
     def request_count(self) -> int:
         """Requests made so far, on both hosts."""
         return self._api.request_count + self._push.request_count
