@@ -21,7 +21,14 @@ from custom_components.energy_hub.api.http import (
     parse_retry_after,
     strip_location,
 )
-from custom_components.energy_hub.api.redact import MASK, Redactor, exception_chain, redact
+from custom_components.energy_hub.api.redact import (
+    MASK,
+    RedactedError,
+    RedactingFilter,
+    Redactor,
+    exception_chain,
+    redact,
+)
 from custom_components.energy_hub.api.values import (
     finite_float,
     finite_int,
@@ -245,3 +252,44 @@ def test_error_texts_are_redacted() -> None:
     request = EnergyHubRequestError("refused", status=400, detail="token=xyz")
     assert request.detail == f"token={MASK}"
     assert str(EnergyHubApiError()) == ""
+
+
+def test_redacting_filter(caplog: pytest.LogCaptureFixture) -> None:
+    """Messages, arguments, tracebacks and stack info of a filtered logger are redacted."""
+    logger = logging.getLogger("tests.hardening.redacting")
+    known = ["entry-secret"]
+    redacting = RedactingFilter(lambda: known)
+    logger.addFilter(redacting)
+    caplog.set_level(logging.DEBUG, logger=logger.name)
+    try:
+        logger.debug("polling %s with %s", "http://h/?key=abc", "entry-secret")
+        logger.debug("nothing to hide %s", 42)
+        try:
+            raise ValueError("http://h/readMeter?key=abc and entry-secret")  # noqa: TRY301
+        except ValueError:
+            logger.exception("failed")
+        try:
+            raise ValueError("harmless")  # noqa: TRY301
+        except ValueError:
+            logger.exception("failed plainly")
+        logger.debug("stack", stack_info=True)
+    finally:
+        logger.removeFilter(redacting)
+    records = caplog.records
+    assert records[0].getMessage() == f"polling http://h/?key={MASK} with {MASK}"
+    assert records[1].args == (42,)
+    assert records[2].exc_info is not None
+    assert records[2].exc_info[0] is RedactedError
+    assert "abc" not in str(records[2].exc_info[1])
+    assert "entry-secret" not in (records[2].exc_text or "")
+    assert "Traceback" in (records[2].exc_text or "")
+    assert records[3].exc_info is not None
+    assert records[3].exc_info[0] is ValueError
+    for record in records:
+        formatted = logging.Formatter().format(record)
+        assert "entry-secret" not in formatted
+        assert "key=abc" not in formatted
+    assert RedactingFilter().filter(records[1])
+    bad = logging.LogRecord("x", logging.DEBUG, __file__, 1, "bad format %d", ("x",), None)
+    assert RedactingFilter().filter(bad)
+    assert bad.msg == "bad format %d"

@@ -7,13 +7,17 @@ No Home Assistant imports. :func:`redact` removes
   ``password=``, ...), of ``Bearer`` authorisations and of ``user:password@`` in URLs;
 * anything shaped like a JWT (``eyJ...``.``...``.``...``).
 
-:class:`Redactor` binds the secrets of one config entry (or one client) to it.
+:class:`Redactor` binds the secrets of one config entry (or one client) to it;
+:class:`RedactingFilter` applies the same step to log records (message, arguments and
+the formatted traceback) of the loggers it is attached to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+import logging
 import re
+import traceback
 from typing import Final
 from urllib.parse import quote, quote_plus
 
@@ -107,3 +111,45 @@ def _text(err: BaseException) -> str:
         return str(err)
     except Exception:  # noqa: BLE001
         return f"<{type(err).__name__}>"
+
+
+class RedactedError(Exception):
+    """Stands in for a logged exception whose text had to be redacted."""
+
+
+class RedactingFilter(logging.Filter):
+    """Pass every record of a logger through :func:`redact`.
+
+    ``secrets`` is asked at each record for the secrets known now (e.g. those of every
+    loaded config entry). A record whose message or traceback would change is rewritten:
+    the message is formatted and redacted, the traceback is formatted, redacted and kept
+    in ``exc_text``, and the exception is replaced by a :class:`RedactedError` with the
+    redacted text (the traceback's frames stay, so log viewers still show where).
+    """
+
+    def __init__(self, secrets: Callable[[], Iterable[str | None]] | None = None) -> None:
+        """Use ``secrets`` (a callable) for the entry secrets; patterns always apply."""
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place; never drops it."""
+        secrets = tuple(self._secrets()) if self._secrets else ()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string: leave it to logging
+            return True
+        clean = redact(message, secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_type, value, tb = record.exc_info
+            text = "".join(traceback.format_exception(exc_type, value, tb)).rstrip("\n")
+            clean_text = redact(text, secrets)
+            if clean_text != text:
+                record.exc_text = clean_text
+                stand_in = RedactedError(redact(f"{exc_type.__name__}: {value}", secrets))
+                record.exc_info = (RedactedError, stand_in, tb)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, secrets)
+        return True
