@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 
 #: Numbers that floats and datetimes cannot hold, and their neighbours.
 HOSTILE_NUMBERS: st.SearchStrategy[Any] = st.sampled_from(
@@ -84,3 +84,18 @@ def bodies(documents: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
 STATUSES: st.SearchStrategy[int] = st.sampled_from(
     [200, 200, 200, 200, 201, 202, 204, 301, 307, 400, 401, 403, 404, 422, 429, 500, 503]
 )
+
+
+def fuzz_settings(max_examples: int) -> settings:
+    """Fixed seed, no example database, no deadline: the same cases on every run.
+
+    ``max_examples`` keeps each client at a few seconds. The simulator and the session are
+    function-scoped fixtures shared by the examples on purpose (faults are reset each time).
+    """
+    return settings(
+        derandomize=True,
+        database=None,
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import aiohttp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.energy_hub.api.egauge import (
@@ -22,16 +22,11 @@ from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
 from .conftest import CASES
-from .strategies import STATUSES, bodies, json_values, leaves
+from .strategies import STATUSES, bodies, fuzz_settings, json_values, leaves
 
 pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random`")
 
-FUZZ = settings(
-    derandomize=True,
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(120)
 KEYS = ["registers", "ranges", "rows", "ts", "name", "type", "idx", "did", "rate", "error"]
 
 #: Mostly well-formed entries with hostile values, some with hostile shapes.

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import aiohttp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.energy_hub.api.ekm import (
@@ -21,16 +21,11 @@ from simulators.ekm import DEFAULT_KEY, DEFAULT_TOKEN, GATEWAY, EkmSimulator
 
 from ..conftest import StartSimulator
 from .conftest import CASES
-from .strategies import STATUSES, bodies, json_values, leaves
+from .strategies import STATUSES, bodies, fuzz_settings, json_values, leaves
 
 pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random`")
 
-FUZZ = settings(
-    derandomize=True,
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(120)
 METERS = ["000300000001", "000300000002", "000000000099"]
 KEYS = ["readMeter", "ReadSet", "ReadData", "Meter", "Good", "Time_Stamp_UTC_ms", "triggers"]
 KEYS += ["trigger", "trigger_uuid", "conditions", "actions", "gateways", "meters", "error"]

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import aiohttp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.energy_hub.api.ems import (
@@ -27,16 +27,11 @@ from simulators.ems import EmsSimulator
 
 from ..conftest import StartSimulator
 from .conftest import CASES
-from .strategies import STATUSES, bodies, json_values, leaves
+from .strategies import STATUSES, bodies, fuzz_settings, json_values, leaves
 
 pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random`")
 
-FUZZ = settings(
-    derandomize=True,
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(120)
 KEYS = ["realtime", "signals", "devices", "loads", "history", "uid", "v", "t", "si", "s", "r"]
 uids = st.one_of(st.integers(1, 60).map(str), st.text(max_size=4))
 samples = st.one_of(

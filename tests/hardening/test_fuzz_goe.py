@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import aiohttp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.energy_hub.api.errors import EnergyHubApiError
@@ -15,16 +15,11 @@ from simulators.goe import GoeSimulator
 
 from ..conftest import StartSimulator
 from .conftest import CASES
-from .strategies import STATUSES, bodies, json_values, leaves
+from .strategies import STATUSES, bodies, fuzz_settings, json_values, leaves
 
 pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random`")
 
-FUZZ = settings(
-    derandomize=True,
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(200)
 KEYS = ["amp", "car", "nrg", "eto", "wh", "frc", "psm", "alw", "failed", "err", "fwv", "sse"]
 documents = st.one_of(
     st.dictionaries(st.sampled_from(KEYS), st.one_of(leaves, st.lists(leaves, max_size=16))),
