@@ -13,10 +13,10 @@ from typing import Any
 from homeassistant.components.button import ButtonEntity
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.util import dt as dt_util
 
 from ...api.ems import EmsSample
 from ...api.ems_signals import signal_type
+from ...api.values import finite_float, utc_datetime
 from ...entity import EnergyHubEntity
 from .coordinator import EmsCoordinator, ems_device_identifier, gateway_identifier
 from .descriptions import REDISCOVER, describe
@@ -86,7 +86,7 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
     def _sample_time(self, sample: EmsSample) -> datetime | None:
         if sample.time_ms is None:
             return None
-        return dt_util.utc_from_timestamp(sample.time_ms / 1000)
+        return utc_datetime(sample.time_ms / 1000)
 
     def _stale(self, sample: EmsSample) -> bool:
         sampled = self._sample_time(sample)
@@ -103,6 +103,9 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
         if sample.status is not None and sample.status != VALID_STATUS:
             return None
         value = sample.value
+        if isinstance(value, (int, float)):
+            # NaN, infinities and numbers beyond the float range never reach a state
+            value = finite_float(value)
         if self._row is None:
             return value
         if not isinstance(value, float):
