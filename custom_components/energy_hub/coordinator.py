@@ -133,6 +133,10 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
     async def _async_fetch(self) -> DataT:
         """Read the device once (client errors propagate)."""
 
+    def translate_error(self, err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
+        """The translated exception of a failed poll; vendors may say more about some."""
+        return translate_api_error(err)
+
     async def _async_update_data(self) -> DataT:
         try:
             data = await self._async_fetch()
@@ -140,9 +144,9 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
             if isinstance(err, EnergyHubRateLimitError):
                 self._async_back_off(err.retry_after)
             self._async_track_repair(err.reason)
-            raise translate_api_error(err) from err
+            raise self.translate_error(err) from err
         except EnergyHubApiError as err:
-            raise translate_api_error(err) from err
+            raise self.translate_error(err) from err
         self._async_track_repair(None)
         self._async_end_back_off()
         return data

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
+
+from custom_components.energy_hub.vendors.ekm import VENDOR as EKM
+from custom_components.energy_hub.vendors.goe import VENDOR as GOE
 
 #: Generated cases run per client (printed at the end of the run for the closing note).
 CASES: Counter[str] = Counter()
@@ -17,6 +20,18 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """A plain aiohttp session (the clients never close it)."""
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def restore_vendor_hosts() -> Iterator[None]:
+    """Tests point the cloud vendors' hosts at simulators; put them back afterwards.
+
+    go-e requests are not spaced out here (Home Assistant tests run on frozen time).
+    """
+    saved = (EKM.api_url, EKM.push_url, GOE.cloud_url_template, GOE.min_request_interval)
+    GOE.min_request_interval = 0
+    yield
+    EKM.api_url, EKM.push_url, GOE.cloud_url_template, GOE.min_request_interval = saved
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

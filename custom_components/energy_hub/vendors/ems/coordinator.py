@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -20,7 +21,7 @@ from ...api.errors import (
 )
 from ...const import DOMAIN, LOGGER
 from ...contract import EnergyHubConfigEntry
-from ...coordinator import EnergyHubCoordinator, translate_api_error
+from ...coordinator import EnergyHubCoordinator
 from ...helpers import async_remove_stale_devices, device_identifier
 from .const import MANUFACTURER
 
@@ -98,18 +99,15 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         self.discovered_at: datetime | None = None
         self.stale_after = max(STALE_AFTER, 3 * update_interval)
 
-    async def _async_update_data(self) -> EmsData:
+    def translate_error(self, err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
         """As the base class, but a refused request (400/404) says what the gateway said."""
-        try:
-            return await self._async_fetch()
-        except EnergyHubRequestError as err:
-            raise UpdateFailed(
+        if isinstance(err, EnergyHubRequestError):
+            return UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="ems_request_refused",
                 translation_placeholders={"error": f"{err} {err.detail}".strip()},
-            ) from err
-        except EnergyHubApiError as err:
-            raise translate_api_error(err) from err
+            )
+        return super().translate_error(err)
 
     async def _async_fetch(self) -> EmsData:
         now = dt_util.utcnow()
