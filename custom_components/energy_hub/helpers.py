@@ -17,7 +17,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.redact import RedactingFilter, Redactor
+from .api.redact import RedactingFilter
 from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .contract import VENDORS, EnergyHubConfigEntry
 from .coordinator import EnergyHubCoordinator
@@ -34,11 +34,6 @@ def entry_secrets(entry: EnergyHubConfigEntry) -> list[str]:
     vendor = VENDORS.get(str(entry.data.get(CONF_VENDOR)))
     keys = SECRET_DATA_KEYS | (vendor.secret_keys if vendor is not None else frozenset())
     return [value for key in keys if isinstance(value := entry.data.get(key), str) and value]
-
-
-def entry_redactor(entry: EnergyHubConfigEntry) -> Redactor:
-    """The redaction step bound to this entry's secrets."""
-    return Redactor(entry_secrets(entry))
 
 
 def _all_entry_secrets() -> list[str]:

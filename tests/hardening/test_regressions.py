@@ -437,6 +437,7 @@ async def test_aiohttp_error_text_with_the_url_does_not_leak(
     if vendor.name == "ekm":
         # the URL (and so the key) was in aiohttp's text: nothing of it is chained
         assert caught.value.__cause__ is None
+        assert caught.value.__context__ is None
         assert "key=**REDACTED**" in caplog.text
 
 

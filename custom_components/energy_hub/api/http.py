@@ -339,20 +339,23 @@ class HttpClient:
                 return HttpResponse(resp.status, dict(resp.headers), text)
         except TimeoutError as err:
             error = EnergyHubConnectionError(f"Timeout talking to {self._base_url.host}")
-            raise error from (err if self.redact.is_clean(err) else None)
-        except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as err:
-            if is_certificate_error(err):
-                raise EnergyHubCertificateError(
-                    f"The TLS certificate of {self._base_url.host} is not trusted"
-                ) from (err if self.redact.is_clean(err) else None)
-            error = EnergyHubConnectionError(
-                f"Cannot talk to {self._base_url.host}: {type(err).__name__}"
-            )
             if self.redact.is_clean(err):
                 raise error from err
-            # the text of the aiohttp exception carries a secret (its URL): cut the chain
+        except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as err:
+            if is_certificate_error(err):
+                error = EnergyHubCertificateError(
+                    f"The TLS certificate of {self._base_url.host} is not trusted"
+                )
+            else:
+                error = EnergyHubConnectionError(
+                    f"Cannot talk to {self._base_url.host}: {type(err).__name__}"
+                )
+            if self.redact.is_clean(err):
+                raise error from err
+            # the text of the aiohttp exception carries a secret (its URL)
             _LOGGER.debug("%s (%s)", error, self.redact(err))
-            raise error from None
+        # raised outside the except block: neither cause nor context keeps the secret
+        raise error
 
     def _check_status(self, status: int, headers: Any) -> None:
         """Redirects and rate limits are answered the same way for every client."""
