@@ -33,12 +33,12 @@ from custom_components.energy_hub.api.errors import EnergyHubResponseError
 from custom_components.energy_hub.api.http import loads
 from custom_components.energy_hub.const import DOMAIN
 from custom_components.energy_hub.vendors.ekm.coordinator import EkmData
-from custom_components.energy_hub.vendors.goe.descriptions import all_keys
+from custom_components.energy_hub.vendors.goe.descriptions import CATALOGUE
 
 from ..conftest import StartSimulator
 from .conftest import CASES
 from .entries import EKM_METERS, setup_vendor
-from .strategies import dumps, fuzz_settings, json_values, leaves
+from .strategies import HOSTILE_NUMBERS, dumps, fuzz_settings, json_values, leaves
 from .test_fuzz_egauge import register_replies
 from .test_fuzz_ekm import read_sets, triggers
 from .test_fuzz_ems import samples
@@ -46,6 +46,12 @@ from .test_fuzz_ems import samples
 pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random`")
 
 FUZZ = fuzz_settings(40)
+#: Every key a go-e entity reads (its path's first part, alternative paths, extra keys).
+GOE_KEYS = sorted(
+    {str(path[0]) for row in CATALOGUE for path in (row.path, *row.alt_paths) if path}
+    | {key for row in CATALOGUE for key in row.extra_keys}
+    | {"rbt", "cdi", "car", "modelStatus", "var", "ama"}
+)
 #: Hostile values a hand-built (not parsed) data object may carry.
 numbers = st.one_of(
     st.none(),
@@ -241,8 +247,15 @@ async def goe(hass: HomeAssistant, start_simulator: StartSimulator) -> Any:
 @FUZZ
 @given(
     status=st.dictionaries(
-        st.sampled_from(sorted(all_keys())),
-        st.one_of(leaves, st.lists(leaves, max_size=16), json_values()),
+        st.sampled_from(GOE_KEYS),
+        st.one_of(
+            HOSTILE_NUMBERS,
+            leaves,
+            st.lists(st.one_of(HOSTILE_NUMBERS, leaves), max_size=16),
+            st.fixed_dictionaries({"type": st.sampled_from([0, 1]), "value": HOSTILE_NUMBERS}),
+            json_values(),
+        ),
+        min_size=3,
     ),
     parsed=st.booleans(),
 )
