@@ -10,6 +10,21 @@ Fault switches (``Simulator.faults``):
 * ``malformed_json``: cut every JSON body in half
 * ``close_connection``: drop the connection without an answer
 * ``offline``: the device is offline; each vendor decides what that looks like
+* ``non_utf8``: put a Latin-1 byte inside the first string of every body (HTTP 200 stays)
+* ``out_of_range``: a JSON number token (``1e400``, ``Infinity``, ``NaN``, 400 digits, a
+  time in microseconds) written in place of every number, and of every numeric string, in
+  JSON bodies; ``out_of_range_keys`` limits that to the values under these keys
+* ``replace``: ``{key: value}``: every member of that name in a JSON body gets that value
+  (wrong types: ``{"conditions": 5}``)
+* ``deep_nesting``: answer a JSON array nested this many levels deep
+* ``redirect``: answer ``307`` pointing at this base URL (another host) plus the request's
+  path and query
+* ``rate_limited``: answer ``429``; ``retry_after`` is its ``Retry-After`` header (seconds or
+  an HTTP date; none when unset)
+* ``bad_http``: answer bytes that are not HTTP (a broken status line): the client library's
+  error then quotes the request URL
+* ``body``: answer these bytes (``application/json``, the ``status`` fault or 200)
+  instead of the device's reply: the property-based tests feed generated replies this way
 * ``paths``: restrict the faults above to paths starting with one of these prefixes
 * ``remaining``: apply the faults to this many requests only, then switch them off
 
@@ -57,6 +72,16 @@ class Faults:
     malformed_json: bool = False
     close_connection: bool = False
     offline: bool = False
+    non_utf8: bool = False
+    out_of_range: str | None = None
+    out_of_range_keys: tuple[str, ...] | None = None
+    replace: dict[str, Any] | None = None
+    deep_nesting: int | None = None
+    redirect: str | None = None
+    rate_limited: bool = False
+    retry_after: str | None = None
+    body: bytes | None = None
+    bad_http: bool = False
     paths: tuple[str, ...] | None = None
     remaining: int | None = None
 
@@ -80,7 +105,57 @@ class Faults:
             or self.malformed_json
             or self.close_connection
             or self.offline
+            or self.non_utf8
+            or self.out_of_range is not None
+            or bool(self.replace)
+            or self.deep_nesting is not None
+            or self.redirect is not None
+            or self.rate_limited
+            or self.body is not None
+            or self.bad_http
         )
+
+
+_MARK = "__simulated_out_of_range__"
+
+
+def _numeric_text(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return bool(value.strip())
+
+
+def _walk(value: Any, faults: Faults, inside: bool) -> Any:
+    keys, token, replace = faults.out_of_range_keys, faults.out_of_range, faults.replace or {}
+    if isinstance(value, dict):
+        return {
+            k: replace[k]
+            if k in replace
+            else _walk(v, faults, inside or (keys is not None and k in keys))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_walk(item, faults, inside) for item in value]
+    if token is None or not inside:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _MARK
+    if isinstance(value, str) and _numeric_text(value):
+        return token
+    return value
+
+
+def transform_json(raw: bytes, faults: Faults) -> bytes:
+    """A JSON body with the ``out_of_range`` and ``replace`` faults applied."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    data = _walk(data, faults, faults.out_of_range_keys is None)
+    text = json.dumps(data).replace(f'"{_MARK}"', faults.out_of_range or "null")
+    return text.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,20 +441,59 @@ class Simulator:
             return await self._drop(request)
         if faults.offline:
             return await self.offline_response(request)
+        if faults.bad_http:
+            transport = request.transport
+            if transport is not None:
+                transport.write(b"NOT-HTTP garbage\r\n\r\n")
+            return await self._drop(request)
+        if faults.redirect is not None:
+            return web.Response(
+                status=307, headers={"Location": f"{faults.redirect.rstrip('/')}{request.path_qs}"}
+            )
+        if faults.rate_limited:
+            headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
+            return web.json_response({"error": "too many requests"}, status=429, headers=headers)
+        if faults.body is not None:
+            return web.Response(
+                body=faults.body,
+                status=faults.status or 200,
+                headers={"Content-Type": "application/json"},
+            )
+        if faults.deep_nesting is not None:
+            depth = faults.deep_nesting
+            return web.Response(
+                text="[" * depth + "]" * depth, content_type="application/json", charset="utf-8"
+            )
         if faults.status is not None:
             response: web.StreamResponse = web.json_response(
                 {"error": f"simulated HTTP {faults.status}"}, status=faults.status
             )
         else:
             response = await handler(request)
-        if faults.malformed_json and isinstance(response, web.Response) and response.body:
-            raw = bytes(response.body)  # type: ignore[arg-type]
-            response = web.Response(
-                body=raw[: max(1, len(raw) // 2)],
-                status=response.status,
-                content_type="application/json",
-            )
-        return response
+        if not isinstance(response, web.Response) or not response.body:
+            return response
+        raw = bytes(response.body)  # type: ignore[arg-type]
+        if faults.out_of_range is not None or faults.replace:
+            raw = transform_json(raw, faults)
+        if faults.non_utf8:
+            quote = raw.find(b'"')
+            raw = raw[: quote + 1] + b"\xe9" + raw[quote + 1 :] if quote >= 0 else raw + b"\xff"
+        if faults.malformed_json:
+            raw = raw[: max(1, len(raw) // 2)]
+        if raw == response.body:
+            return response
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "content-type")
+        }
+        return web.Response(
+            body=raw,
+            status=response.status,
+            headers=headers,
+            content_type=response.content_type or "application/json",
+            charset=response.charset or "utf-8",
+        )
 
     @staticmethod
     async def _drop(request: web.Request) -> web.StreamResponse:
@@ -391,6 +505,8 @@ class Simulator:
 
     async def _get_faults(self, request: web.Request) -> web.Response:
         data = asdict(self.faults)
+        if isinstance(self.faults.body, bytes):
+            data["body"] = self.faults.body.decode("latin-1")
         return web.json_response(data)
 
     async def _post_faults(self, request: web.Request) -> web.Response:
@@ -404,9 +520,15 @@ class Simulator:
             self.faults.reset()
         names = {f.name for f in fields(Faults)}
         for key, value in changes.items():
-            if key in names:
-                setattr(self.faults, key, tuple(value) if key == "paths" and value else value)
-        return web.json_response(asdict(self.faults))
+            if key not in names:
+                continue
+            new: Any = value
+            if key in ("paths", "out_of_range_keys") and value:
+                new = tuple(value)
+            elif key == "body" and isinstance(value, str):
+                new = value.encode("latin-1")
+            setattr(self.faults, key, new)
+        return await self._get_faults(request)
 
     async def _get_log(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -11,7 +11,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .contract import VENDORS, EnergyHubConfigEntry, get_vendor
-from .helpers import async_pin_learned_certificate
+from .helpers import (
+    async_pin_learned_certificate,
+    async_redact_entry_in_logs,
+    install_log_redaction,
+)
 from .vendors import register_all
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -30,6 +34,7 @@ PLATFORMS: tuple[Platform, ...] = (
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register every vendor's service actions (so automations validate without entries)."""
+    install_log_redaction()
     for vendor in VENDORS.values():
         vendor.async_register_services(hass)
     return True
@@ -37,6 +42,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
     """Set up one device (or account) of one vendor."""
+    entry.async_on_unload(async_redact_entry_in_logs(entry))
     try:
         vendor = get_vendor(entry.data[CONF_VENDOR])
     except KeyError as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import timedelta
+import math
 from typing import ClassVar
 
 from homeassistant.core import HomeAssistant, callback
@@ -17,6 +18,7 @@ from .api import (
     EnergyHubCertificateChangedError,
     EnergyHubCertificateError,
     EnergyHubConnectionError,
+    EnergyHubRateLimitError,
     EnergyHubRequestError,
     EnergyHubResponseError,
     EnergyHubUnavailableError,
@@ -70,6 +72,7 @@ def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAut
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key=f"unavailable_{err.reason}",
+            translation_placeholders=_unavailable_placeholders(err),
         )
     if isinstance(err, EnergyHubConnectionError):
         return UpdateFailed(
@@ -90,6 +93,13 @@ def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAut
     )
 
 
+def _unavailable_placeholders(err: EnergyHubUnavailableError) -> dict[str, str] | None:
+    """A rate limit says how long to wait (``{seconds}``); other reasons need nothing."""
+    if isinstance(err, EnergyHubRateLimitError):
+        return {"seconds": str(math.ceil(err.retry_after))}
+    return None
+
+
 def action_error(
     hass: HomeAssistant, entry: EnergyHubConfigEntry, err: EnergyHubApiError
 ) -> HomeAssistantError:
@@ -107,7 +117,9 @@ def action_error(
         return HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, EnergyHubUnavailableError):
         return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key=f"unavailable_{err.reason}"
+            translation_domain=DOMAIN,
+            translation_key=f"unavailable_{err.reason}",
+            translation_placeholders=_unavailable_placeholders(err),
         )
     if isinstance(err, EnergyHubConnectionError):
         return HomeAssistantError(
@@ -127,6 +139,8 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     Client errors become ``ConfigEntryAuthFailed`` (starts reauth) or a translated
     ``UpdateFailed`` (entities unavailable; logged once when lost, once when back).
+    A rate limit (HTTP 429) stretches the interval to its ``Retry-After`` until a poll
+    succeeds again, so the device is not asked before it allows it.
     """
 
     config_entry: EnergyHubConfigEntry
@@ -152,6 +166,8 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
         )
         self._repair_reason: str | None = None
         self._repair_count = 0
+        #: the interval to return to after a rate limit (None: no back-off active)
+        self._normal_interval: timedelta | None = None
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -165,6 +181,8 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             data = await self._async_fetch()
         except EnergyHubUnavailableError as err:
+            if isinstance(err, EnergyHubRateLimitError):
+                self._async_back_off(err.retry_after)
             self._async_track_repair(err.reason)
             raise self.translate_error(err) from err
         except EnergyHubCertificateError as err:
@@ -174,7 +192,31 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
             raise self.translate_error(err) from err
         self._async_track_repair(None)
         async_certificate_issue(self.hass, self.config_entry, None)
+        self._async_end_back_off()
         return data
+
+    @property
+    def backing_off(self) -> bool:
+        """True while polls are spaced out because the device asked to wait (HTTP 429)."""
+        return self._normal_interval is not None
+
+    def _async_back_off(self, retry_after: float) -> None:
+        """Poll next no sooner than ``retry_after`` seconds from now."""
+        if self._normal_interval is None:
+            self._normal_interval = self.update_interval or timedelta(0)
+        wait = timedelta(seconds=math.ceil(retry_after))
+        self.update_interval = max(self._normal_interval, wait)
+        LOGGER.debug(
+            "%s is rate limited; next poll in %s s",
+            self.name,
+            self.update_interval.total_seconds(),
+        )
+
+    def _async_end_back_off(self) -> None:
+        """A poll succeeded: back to the configured interval."""
+        if self._normal_interval is not None:
+            self.update_interval = self._normal_interval or None
+            self._normal_interval = None
 
     def _async_track_repair(self, reason: str | None) -> None:
         """Raise a repair issue when a reason the user must fix persists; clear it after.

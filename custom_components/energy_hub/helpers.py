@@ -1,12 +1,19 @@
-"""Shared by vendors: dynamic and stale entities/devices, and trusted device certificates."""
+"""Shared helpers of the generic layer.
+
+* Dynamic and stale entities/devices: shared by vendors whose devices change at run time.
+* Trusted device certificates: the trust step of the flows and the pins of entries.
+* The redaction of every log record of Energy Hub's loggers (the entries' secrets and any
+  secret-looking value), through the one redaction step of ``api/redact.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping
-from typing import Any
+import logging
+from typing import Any, Final
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -14,10 +21,58 @@ from yarl import URL
 
 from .api.errors import EnergyHubApiError
 from .api.http import HttpClient
+from .api.redact import RedactingFilter
 from .api.tls import async_fetch_certificate, format_fingerprint
-from .const import CONF_CERTIFICATE_SHA256, CONF_VERIFY_SSL, DOMAIN, LOGGER
-from .contract import EnergyHubConfigEntry, UntrustedCertificateError
+from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .contract import VENDORS, EnergyHubConfigEntry, UntrustedCertificateError
 from .coordinator import EnergyHubCoordinator
+
+#: Entry data keys that hold a secret whatever the vendor says.
+SECRET_DATA_KEYS: Final = frozenset({"password", "token", "api_key", "api_token", "key"})
+
+#: The entries whose secrets are removed from log records (by entry id).
+_REDACTED_ENTRIES: dict[str, EnergyHubConfigEntry] = {}
+
+
+def entry_secrets(entry: EnergyHubConfigEntry) -> list[str]:
+    """The secrets stored in an entry's data (the vendor's secret keys and the usual ones)."""
+    vendor = VENDORS.get(str(entry.data.get(CONF_VENDOR)))
+    keys = SECRET_DATA_KEYS | (vendor.secret_keys if vendor is not None else frozenset())
+    return [value for key in keys if isinstance(value := entry.data.get(key), str) and value]
+
+
+def _all_entry_secrets() -> list[str]:
+    return [secret for entry in list(_REDACTED_ENTRIES.values()) for secret in entry_secrets(entry)]
+
+
+#: The one filter on every Energy Hub logger (api clients, generic layer, vendors).
+LOG_REDACTION: Final = RedactingFilter(_all_entry_secrets)
+
+
+def install_log_redaction() -> None:
+    """Attach the redacting filter to every logger of the package (idempotent)."""
+    package = LOGGER.name
+    loggers = [LOGGER] + [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if name.startswith(f"{package}.") and isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        if LOG_REDACTION not in logger.filters:
+            logger.addFilter(LOG_REDACTION)
+
+
+@callback
+def async_redact_entry_in_logs(entry: EnergyHubConfigEntry) -> CALLBACK_TYPE:
+    """Remove this entry's secrets from every log record until the returned callback runs."""
+    install_log_redaction()
+    _REDACTED_ENTRIES[entry.entry_id] = entry
+
+    @callback
+    def _forget() -> None:
+        _REDACTED_ENTRIES.pop(entry.entry_id, None)
+
+    return _forget
 
 
 class DynamicEntities[DataT]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import hashlib
 import logging
-import math
 import secrets
 import time
 from typing import Any
@@ -31,7 +30,9 @@ from .errors import (
     EnergyHubUnavailableError,
 )
 from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
+from .redact import redact
 from .tokens import TokenManager
+from .values import finite_float, finite_int, finite_product, timestamp_seconds
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class Register:
         reg_type = self.type
         if self.cumulative is None or reg_type is None or reg_type.cumul_scale is None:
             return None
-        return self.cumulative * reg_type.quantum * reg_type.cumul_scale
+        return finite_product(finite_float(self.cumulative), reg_type.quantum, reg_type.cumul_scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,38 +189,15 @@ def digest_hash(usr: str, rlm: str, pwd: str, nnc: str, cnnc: str) -> str:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _integer(value: Any) -> int | None:
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
-
-
-def _float_string(value: Any) -> float | None:
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return _number(value)
+    """A rate: a JSON number a float holds (NaN, infinities, 1e400 are None)."""
+    return None if isinstance(value, str) else finite_float(value)
 
 
 def parse_registers(payload: Any) -> RegisterData:
     """Parse a /register reply; raises EnergyHubResponseError only when it is unusable."""
     data = expect_dict(payload, "register reply")
     if data.get("error"):
-        raise EnergyHubResponseError(f"The meter reported: {data['error']}")
+        raise EnergyHubResponseError(f"The meter reported: {redact(data['error'])[:200]}")
     entries = data.get("registers")
     if not isinstance(entries, list):
         raise EnergyHubResponseError("The register reply has no register list")
@@ -248,7 +226,7 @@ def parse_registers(payload: Any) -> RegisterData:
             or (did is not None and (not isinstance(did, int) or isinstance(did, bool)))
         ):
             skipped += 1
-            _LOGGER.debug("Skipping a malformed register entry: %r", entry)
+            _LOGGER.debug("Skipping a malformed register entry: %s", redact(repr(entry))[:200])
             continue
         register = Register(
             name=name,
@@ -256,13 +234,13 @@ def parse_registers(payload: Any) -> RegisterData:
             idx=idx,
             did=did,
             rate=_number(entry.get("rate")),
-            cumulative=_integer(row[column]) if column < len(row) else None,
+            cumulative=finite_int(row[column]) if column < len(row) else None,
         )
         if register.key in registers:
             skipped += 1
             continue
         registers[register.key] = register
-    return RegisterData(ts=_float_string(data.get("ts")), registers=registers, skipped=skipped)
+    return RegisterData(ts=timestamp_seconds(data.get("ts")), registers=registers, skipped=skipped)
 
 
 class EgaugeClient(HttpClient):
@@ -279,7 +257,13 @@ class EgaugeClient(HttpClient):
         timeout: float = 10.0,
     ) -> None:
         """Use the injected session; nothing happens on the network until a call."""
-        super().__init__(session, normalize_base_url(host), timeout=timeout, verify_ssl=verify_ssl)
+        super().__init__(
+            session,
+            normalize_base_url(host),
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            secrets=(password,),
+        )
         self._username = username
         self._password = password
         self._challenge: tuple[str, str] | None = None
@@ -390,7 +374,9 @@ class EgaugeClient(HttpClient):
         body = expect_dict(resp.json(), path)
         if body.get("error"):
             raise EnergyHubRequestError(
-                f"The meter refused {path}", status=resp.status, detail=str(body["error"])
+                f"The meter refused {path}",
+                status=resp.status,
+                detail=self.redact(body["error"])[:500],
             )
         return body
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-import math
+import logging
 import re
 from typing import Any, Final
 from urllib.parse import quote
@@ -20,6 +20,10 @@ import aiohttp
 
 from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
 from .http import DEFAULT_TIMEOUT, HttpClient, HttpResponse, expect_dict
+from .redact import Redactor, redact
+from .values import finite_float, finite_int, timestamp_ms, utc_datetime
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_API_URL: Final = "https://api.ekmpush.com"
 DEFAULT_PUSH_URL: Final = "https://api.ekmpush.com"
@@ -56,21 +60,11 @@ _DATETIME_RE: Final = re.compile(r"^\d{8}(T\d{6}Z?)?$")
 
 
 def parse_number(value: Any) -> float | None:
-    """A JSON number or numeric string as float; None for anything else (bools too)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    return number
+    """A JSON number or numeric string as a finite float; None for anything else.
+
+    Bools, NaN, infinities and numbers beyond the float range (``10**400``) are None.
+    """
+    return finite_float(value)
 
 
 def parse_int(value: Any) -> int | None:
@@ -79,6 +73,25 @@ def parse_int(value: Any) -> int | None:
     if number is None or not number.is_integer():
         return None
     return int(number)
+
+
+#: Meter numbers have 12 digits.
+_MAX_METER = 10**12
+
+
+def _meter_id(value: Any) -> str | None:
+    """The meter number of a read: text as sent, a number as 12 zero-padded digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = finite_int(value)
+        if number is None or not 0 <= number < _MAX_METER:
+            _LOGGER.debug("Skipping a read of meter %s: not a meter number", redact(value)[:40])
+            return None
+        return str(number).zfill(12)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
 
 
 def relay_states(state_out: Any) -> tuple[bool, bool] | None:
@@ -205,7 +218,7 @@ class EkmReading:
         """The read's UTC time."""
         if self.timestamp_ms is None:
             return None
-        return datetime.fromtimestamp(self.timestamp_ms / 1000, UTC)
+        return utc_datetime(self.timestamp_ms / 1000)
 
 
 _TEXT_FIELDS: Final = frozenset({"Model", "Firmware", "Date", "Time", "Meter_Time"})
@@ -215,12 +228,9 @@ def parse_read_set(item: Any) -> EkmReading | None:
     """One entry of ``readMeter.ReadSet`` (None when it names no meter)."""
     if not isinstance(item, dict):
         return None
-    meter = item.get("Meter")
-    if isinstance(meter, (int, float)) and not isinstance(meter, bool):
-        meter = str(int(meter)).zfill(12)
-    if not isinstance(meter, str) or not meter.strip():
+    meter = _meter_id(item.get("Meter"))
+    if meter is None:
         return None
-    meter = meter.strip()
     protocol = item.get("Protocol")
     gateway = item.get("MAC_Addr")
     common: dict[str, Any] = {
@@ -236,7 +246,7 @@ def parse_read_set(item: Any) -> EkmReading | None:
     if not candidates:
         return EkmReading(good=False, **common)
     read = max(candidates, key=lambda r: parse_number(r.get("Time_Stamp_UTC_ms")) or 0.0)
-    timestamp = parse_int(read.get("Time_Stamp_UTC_ms"))
+    timestamp = timestamp_ms(read.get("Time_Stamp_UTC_ms"))
     if parse_int(read.get("Good")) != 1:
         return EkmReading(good=False, timestamp_ms=timestamp, **common)
     values: dict[str, float] = {}
@@ -252,8 +262,21 @@ def parse_read_set(item: Any) -> EkmReading | None:
     return EkmReading(good=True, timestamp_ms=timestamp, values=values, text=text, **common)
 
 
+def _list_of(raw: Mapping[str, Any], name: str, what: str) -> list[Any]:
+    """The list under ``name`` (missing or null: empty); any other type is a response error."""
+    value = raw.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise EnergyHubResponseError(f"{what}: '{name}' is a {type(value).__name__}, not a list")
+    return value
+
+
 def normalize_trigger(raw: Any) -> dict[str, Any] | None:
-    """A trigger object as received, if it has a uuid (None otherwise)."""
+    """A trigger object as received, if it has a uuid (None otherwise).
+
+    Raises EnergyHubResponseError when its conditions or actions are not lists.
+    """
     if not isinstance(raw, dict):
         return None
     uuid = raw.get("trigger_uuid")
@@ -262,8 +285,10 @@ def normalize_trigger(raw: Any) -> dict[str, Any] | None:
     trigger = dict(raw)
     trigger["trigger_name"] = str(raw.get("trigger_name") or "")
     trigger["enabled"] = raw.get("enabled") is not False
-    trigger["conditions"] = [c for c in raw.get("conditions") or [] if isinstance(c, dict)]
-    trigger["actions"] = [a for a in raw.get("actions") or [] if isinstance(a, dict)]
+    trigger["conditions"] = [
+        c for c in _list_of(raw, "conditions", "trigger") if isinstance(c, dict)
+    ]
+    trigger["actions"] = [a for a in _list_of(raw, "actions", "trigger") if isinstance(a, dict)]
     return trigger
 
 
@@ -287,12 +312,19 @@ class EkmClient:
         """Use the injected session (never closed here)."""
         self._key = key
         self._token = token
-        self._api = HttpClient(session, api_url, timeout=timeout)
-        self._push = HttpClient(session, push_url, timeout=timeout)
+        self._api = HttpClient(session, api_url, timeout=timeout, secrets=(key, token))
+        self._push = HttpClient(session, push_url, timeout=timeout, secrets=(key, token))
+        #: the one redaction step: removes the key and the token from any text
+        self.redact = Redactor((key, token))
 
     def __repr__(self) -> str:
         """Never show the key or the token."""
         return f"<EkmClient api={self._api.base_url} push={self._push.base_url}>"
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds until the next request may be sent (0 unless rate limited)."""
+        return max(self._api.retry_after, self._push.retry_after)
 
     @property
     def request_count(self) -> int:
@@ -301,17 +333,17 @@ class EkmClient:
 
     # -- helpers -----------------------------------------------------------------------
 
-    @staticmethod
-    def _error_text(resp: HttpResponse) -> str:
+    def _error_text(self, resp: HttpResponse) -> str:
+        """The device's own error text, redacted (it may echo the request)."""
         try:
             body = resp.json()
         except EnergyHubResponseError:
-            return resp.text.strip()[:200]
+            return self.redact(resp.text.strip()[:200])
         if isinstance(body, dict):
             for name in ("error", "message", "msg"):
                 if isinstance(body.get(name), str):
-                    return str(body[name])
-        return resp.text.strip()[:200]
+                    return self.redact(str(body[name])[:500])
+        return self.redact(resp.text.strip()[:200])
 
     def _check(self, resp: HttpResponse, what: str, ok: Iterable[int] = (200, 201)) -> Any:
         """Map the status onto the client errors and return the JSON body."""
@@ -341,12 +373,12 @@ class EkmClient:
         if isinstance(data.get("error"), str):
             raise EnergyHubAuthError("account: key refused")
         gateways: list[str] = []
-        for item in data.get("gateways") or []:
+        for item in _list_of(data, "gateways", "account"):
             mac = item.get("mac_address") if isinstance(item, dict) else item
             if isinstance(mac, str) and mac.strip():
                 gateways.append(mac.strip().lower())
         meters: list[str] = []
-        for item in data.get("meters") or []:
+        for item in _list_of(data, "meters", "account"):
             address = item.get("address") if isinstance(item, dict) else item
             if isinstance(address, (str, int)) and not isinstance(address, bool):
                 meters.append(str(address).strip())

@@ -33,7 +33,9 @@ import aiohttp
 
 from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
 from .http import HttpClient, HttpResponse, expect_dict, expect_list, normalize_base_url
+from .redact import redact
 from .tokens import TokenManager
+from .values import finite_float, timestamp_seconds
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -219,35 +221,37 @@ def _bool(value: Any, default: bool = True) -> bool:
 
 
 def parse_value(value: Any) -> float | str | None:
-    """A sample value: numbers (also as text) become floats, other text is kept raw."""
+    """A sample value: numbers (also as text) become floats, other text is kept raw.
+
+    Numbers no float holds (NaN, infinities, ``1e400``, a 400-digit integer) are None.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
-        return number if math.isfinite(number) else None
+        return finite_float(value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return None
         try:
-            number = float(text)
+            float(text)
         except ValueError:
             return text
-        return number if math.isfinite(number) else None
+        return finite_float(text)
     return None
 
 
 def to_seconds(value: Any) -> float | None:
-    """A Unix time in seconds or milliseconds (the gateway uses both) as seconds."""
+    """A Unix time in seconds or milliseconds (the gateway uses both) as seconds.
+
+    None for anything that is no positive time a datetime holds (e.g. microseconds).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    try:
-        number = float(value)
-    except ValueError:
+    seconds = timestamp_seconds(value, ms_threshold=_MS_THRESHOLD)
+    if seconds is None or seconds <= 0:
         return None
-    if not math.isfinite(number) or number <= 0:
-        return None
-    return number / 1000 if number >= _MS_THRESHOLD else number
+    return seconds
 
 
 def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
@@ -269,7 +273,7 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
         if uid is None and isinstance(entry, dict):
             uid = _int(entry.get("uid"))
         if uid is None or not isinstance(entry, dict):
-            _LOGGER.debug("Skipping a malformed %s entry %r", key, raw_uid)
+            _LOGGER.debug("Skipping a malformed %s entry %s", key, redact(repr(raw_uid))[:100])
             continue
         entries[uid] = entry
     return entries
@@ -427,7 +431,7 @@ def _error_text(resp: HttpResponse) -> str:
     if isinstance(body, dict):
         for key in ("error", "message", "detail", "msg"):
             if isinstance(body.get(key), str):
-                return str(body[key])
+                return str(body[key])[:500]
     return resp.text.strip()[:200]
 
 
@@ -454,6 +458,7 @@ class EmsClient(HttpClient):
             normalize_base_url(host, default_scheme="https"),
             timeout=timeout,
             verify_ssl=verify_ssl,
+            secrets=(password,),
         )
         self._username = username
         self._password = password
@@ -522,12 +527,14 @@ class EmsClient(HttpClient):
             if resp.status == 401:
                 raise EnergyHubAuthError(f"{path}: the gateway refused a fresh token")
         if resp.status == 404:
-            raise EmsNotFoundError(f"{path}: not found", status=404, detail=_error_text(resp))
+            raise EmsNotFoundError(
+                f"{path}: not found", status=404, detail=self.redact(_error_text(resp))
+            )
         if resp.status in (400, 422):
             raise EnergyHubRequestError(
                 f"{path}: the gateway refused the request (HTTP {resp.status})",
                 status=resp.status,
-                detail=_error_text(resp),
+                detail=self.redact(_error_text(resp)),
             )
         if resp.status != 200:
             raise EnergyHubResponseError(f"{path}: HTTP {resp.status}", status=resp.status)

@@ -6,9 +6,20 @@ errors onto config-flow errors, ``ConfigEntryAuthFailed`` and ``UpdateFailed``.
 
 from __future__ import annotations
 
+from .redact import redact
+
 
 class EnergyHubApiError(Exception):
-    """Base class of every error a vendor client raises."""
+    """Base class of every error a vendor client raises.
+
+    The message passes through the redaction step (:func:`.redact.redact`): secret-looking
+    query values, bearer tokens and JWTs never reach an error text. Clients remove their
+    own secrets before building the message.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        """Keep the redacted message."""
+        super().__init__(redact(message))
 
 
 class EnergyHubConnectionError(EnergyHubApiError):
@@ -46,7 +57,7 @@ class EnergyHubRequestError(EnergyHubApiError):
         """Keep the HTTP status and the device's own error text."""
         super().__init__(message)
         self.status = status
-        self.detail = detail
+        self.detail = redact(detail)
 
 
 class EnergyHubUnavailableError(EnergyHubApiError):
@@ -59,3 +70,32 @@ class EnergyHubUnavailableError(EnergyHubApiError):
         """Keep the machine-readable reason."""
         super().__init__(message)
         self.reason = reason
+
+
+class EnergyHubRedirectError(EnergyHubResponseError):
+    """The device answered with a redirect; no request of ours follows one.
+
+    ``location`` is the target without its query string, user info or fragment.
+    """
+
+    def __init__(self, message: str, *, status: int, location: str) -> None:
+        """Keep the (stripped) target of the redirect."""
+        super().__init__(message, status=status)
+        self.location = location
+
+
+#: ``EnergyHubUnavailableError.reason`` of a rate-limited request (HTTP 429).
+REASON_RATE_LIMITED = "rate_limited"
+
+
+class EnergyHubRateLimitError(EnergyHubUnavailableError):
+    """The device or cloud answered HTTP 429: too many requests.
+
+    ``retry_after`` is how many seconds to wait before the next request (from the
+    ``Retry-After`` header, or the client's default back-off when it had none).
+    """
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        """Keep the back-off in seconds."""
+        super().__init__(message, reason=REASON_RATE_LIMITED)
+        self.retry_after = retry_after

@@ -258,7 +258,7 @@ class GoeClient(HttpClient):
         min_interval: float = MIN_REQUEST_INTERVAL,
     ) -> None:
         """``token`` set means the cloud API; ``age`` only applies to the cloud."""
-        super().__init__(session, base_url, timeout=timeout)
+        super().__init__(session, base_url, timeout=timeout, secrets=(token,))
         self._token = token
         self.age = age
         self.limiter = RateLimiter(min_interval)
@@ -364,10 +364,10 @@ class GoeClient(HttpClient):
         if self.is_cloud:
             self._check_cloud(resp, "set")
             if resp.status == 422:
-                raise _rejected(values.keys(), _cloud_failures(resp), status=422)
+                raise _rejected(values.keys(), self._cloud_failures(resp), status=422)
             if resp.status not in (200, 202):
                 raise EnergyHubResponseError(f"set: HTTP {resp.status}", status=resp.status)
-            failed = _cloud_failures(resp)
+            failed = self._cloud_failures(resp)
             if failed:
                 raise _rejected(failed.keys(), failed, status=resp.status)
             return
@@ -375,24 +375,28 @@ class GoeClient(HttpClient):
             raise EnergyHubResponseError(f"set: HTTP {resp.status}", status=resp.status)
         answer = expect_dict(resp.json(), "the set answer")
         failed = {
-            key: str(answer.get(key, "no answer")) for key in values if answer.get(key) is not True
+            key: self.redact(answer.get(key, "no answer"))[:200]
+            for key in values
+            if answer.get(key) is not True
         }
         if failed:
             raise _rejected(failed.keys(), failed, status=resp.status)
 
+    def _cloud_failures(self, resp: HttpResponse) -> dict[str, str]:
+        """Rejected keys of a cloud set answer (``{"failed": [{key: reason}, ...]}``).
 
-def _cloud_failures(resp: HttpResponse) -> dict[str, str]:
-    """Rejected keys of a cloud set answer (``{"failed": [{key: reason}, ...]}``), if any."""
-    try:
-        body = resp.json()
-    except EnergyHubResponseError:
-        return {}
-    failed: dict[str, str] = {}
-    items = body.get("failed") if isinstance(body, dict) else None
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            failed.update({str(k): str(v) for k, v in item.items()})
-    return failed
+        The reasons are the cloud's own texts, redacted.
+        """
+        try:
+            body = resp.json()
+        except EnergyHubResponseError:
+            return {}
+        failed: dict[str, str] = {}
+        items = body.get("failed") if isinstance(body, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                failed.update({str(k)[:100]: self.redact(v)[:200] for k, v in item.items()})
+        return failed
 
 
 def _rejected(keys: Iterable[str], reasons: Mapping[str, str], *, status: int) -> GoeRejectedError:

@@ -2,19 +2,31 @@
 
 Every request has a bounded timeout, counts towards ``request_count`` and maps
 transport failures to :class:`EnergyHubConnectionError`. Credentials are never
-part of an error message.
+part of an error message: every text passes the client's :class:`.redact.Redactor`, and a
+chained aiohttp exception whose text would carry a secret (its URL) is dropped.
+
+No request follows a redirect (a 3xx is :class:`EnergyHubRedirectError`, naming the target
+without its query). HTTP 429 is :class:`EnergyHubRateLimitError`; the client then sends
+nothing until ``Retry-After`` has passed. A body that is not valid text, or JSON nested too
+deeply, is a response error; NaN, infinities and numbers beyond the float range in JSON
+become ``null``.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 import ipaddress
 import json
 import logging
+import math
 import re
 import ssl
-from typing import Any
+import time
+from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -24,13 +36,84 @@ from .errors import (
     EnergyHubCertificateChangedError,
     EnergyHubCertificateError,
     EnergyHubConnectionError,
+    EnergyHubRateLimitError,
+    EnergyHubRedirectError,
     EnergyHubResponseError,
 )
+from .redact import Redactor
 from .tls import ssl_option
+from .values import finite_float
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+#: Back-off after a 429 without a usable ``Retry-After`` (seconds).
+DEFAULT_RETRY_AFTER: Final = 60.0
+#: The longest ``Retry-After`` honoured (seconds); a longer one is cut to this.
+MAX_RETRY_AFTER: Final = 3600.0
+
+
+def _json_float(text: str) -> float | None:
+    """JSON hook: a number beyond the float range (``1e400``) becomes None."""
+    return finite_float(float(text))
+
+
+def _json_int(text: str) -> int | None:
+    """JSON hook: an integer a float cannot hold (a 400-digit counter) becomes None."""
+    number = int(text)
+    return number if finite_float(number) is not None else None
+
+
+def _json_constant(name: str) -> None:
+    """JSON hook: ``NaN``, ``Infinity`` and ``-Infinity`` become None."""
+    _LOGGER.debug("Treating %s in a reply as unknown", name)
+
+
+def loads(text: str) -> Any:
+    """Parse JSON text safely: NaN, infinities and float-overflowing numbers become None.
+
+    Raises ValueError for text that is not JSON and RecursionError for JSON nested
+    too deeply (callers map both onto EnergyHubResponseError).
+    """
+    return json.loads(
+        text, parse_float=_json_float, parse_int=_json_int, parse_constant=_json_constant
+    )
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    None when the header is missing or unreadable; never negative; at most
+    ``MAX_RETRY_AFTER``.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    seconds: float | None
+    if text.isdigit():
+        seconds = finite_float(text)
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+        except TypeError, ValueError, IndexError, OverflowError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def strip_location(location: str, base: URL) -> str:
+    """A redirect target for a message: absolute, without query, fragment or user info."""
+    try:
+        url = URL(location)
+        if not url.is_absolute():
+            url = base.join(url)
+        return str(url.with_user(None).with_query(None).with_fragment(None))
+    except ValueError, TypeError:
+        return "an unreadable address"
 
 
 @dataclass(slots=True)
@@ -44,11 +127,15 @@ class HttpResponse:
     def json(self) -> Any:
         """Parse the body as JSON, raising EnergyHubResponseError when it is not."""
         try:
-            return json.loads(self.text)
-        except ValueError as err:
+            return loads(self.text)
+        except ValueError:
             raise EnergyHubResponseError(
                 f"Malformed JSON in the reply (HTTP {self.status})", status=self.status
-            ) from err
+            ) from None
+        except RecursionError:
+            raise EnergyHubResponseError(
+                f"The JSON reply is nested too deeply (HTTP {self.status})", status=self.status
+            ) from None
 
 
 class InvalidHostError(ValueError):
@@ -167,8 +254,12 @@ class HttpClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         verify_ssl: bool = True,
+        secrets: Iterable[str | None] = (),
     ) -> None:
-        """Use the given (injected) session; it is never closed here."""
+        """Use the given (injected) session; it is never closed here.
+
+        ``secrets`` (password, token, key) are removed from every error text.
+        """
         self._session = session
         self._base_url = URL(str(base_url).rstrip("/"))
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -177,6 +268,15 @@ class HttpClient:
         # True = aiohttp's certificate checks; a Fingerprint = exactly the pinned certificate
         self._ssl: bool | aiohttp.Fingerprint = verify_ssl
         self.request_count = 0
+        #: the one redaction step of this client (its secrets, plus the generic patterns)
+        self.redact = Redactor(secrets)
+        #: time.monotonic() before which no request is sent (after a 429)
+        self._blocked_until = 0.0
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds until the next request may be sent (0 unless rate limited)."""
+        return max(0.0, self._blocked_until - time.monotonic())
 
     @property
     def certificate_pin(self) -> str | None:
@@ -214,8 +314,17 @@ class HttpClient:
 
         ``query_string`` is sent verbatim (already encoded); ``params`` are percent-encoded
         and appended after it.
-        Raises EnergyHubConnectionError on timeouts and transport errors.
+        Raises EnergyHubConnectionError on timeouts and transport errors,
+        EnergyHubRedirectError for a 3xx, EnergyHubRateLimitError for a 429 (and, without
+        sending anything, until its ``Retry-After`` has passed) and EnergyHubResponseError
+        for a body that is not valid text.
         """
+        waiting = self.retry_after
+        if waiting > 0:
+            raise EnergyHubRateLimitError(
+                f"{self._base_url.host} asked to wait; next request in {math.ceil(waiting)} s",
+                retry_after=waiting,
+            )
         url = self.url(path)
         parts = [query_string] if query_string else []
         if params:
@@ -232,20 +341,62 @@ class HttpClient:
                 headers=headers,
                 timeout=self._timeout,
                 ssl=self._ssl,
+                allow_redirects=False,
             ) as resp:
-                text = await resp.text()
+                self._check_status(resp.status, resp.headers)
+                try:
+                    text = await resp.text()
+                except UnicodeDecodeError, LookupError:
+                    # LookupError: a charset Python does not know
+                    raise EnergyHubResponseError(
+                        f"The reply of {self._base_url.host} is not valid text "
+                        f"(HTTP {resp.status})",
+                        status=resp.status,
+                    ) from None
                 return HttpResponse(resp.status, dict(resp.headers), text)
         except TimeoutError as err:
-            raise EnergyHubConnectionError(f"Timeout talking to {self._base_url.host}") from err
+            error = EnergyHubConnectionError(f"Timeout talking to {self._base_url.host}")
+            if self.redact.is_clean(err):
+                raise error from err
         except (aiohttp.ClientError, asyncio.IncompleteReadError, OSError) as err:
             if is_certificate_error(err):
-                if self._pin is not None:
-                    raise EnergyHubCertificateChangedError(
+                error = (
+                    EnergyHubCertificateChangedError(
                         f"{self._base_url.host} presented another certificate than the trusted one"
-                    ) from err
-                raise EnergyHubCertificateError(
-                    f"The TLS certificate of {self._base_url.host} is not trusted"
-                ) from err
-            raise EnergyHubConnectionError(
-                f"Cannot talk to {self._base_url.host}: {type(err).__name__}"
-            ) from err
+                    )
+                    if self._pin is not None
+                    else EnergyHubCertificateError(
+                        f"The TLS certificate of {self._base_url.host} is not trusted"
+                    )
+                )
+            else:
+                error = EnergyHubConnectionError(
+                    f"Cannot talk to {self._base_url.host}: {type(err).__name__}"
+                )
+            if self.redact.is_clean(err):
+                raise error from err
+            # the text of the aiohttp exception carries a secret (its URL)
+            _LOGGER.debug("%s (%s)", error, self.redact(err))
+        # raised outside the except block: neither cause nor context keeps the secret
+        raise error
+
+    def _check_status(self, status: int, headers: Any) -> None:
+        """Redirects and rate limits are answered the same way for every client."""
+        if status == 429:
+            retry_after = parse_retry_after(headers.get("Retry-After"))
+            wait = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
+            self._blocked_until = time.monotonic() + wait
+            raise EnergyHubRateLimitError(
+                f"{self._base_url.host} is rate limiting requests (HTTP 429); "
+                f"next request in {math.ceil(wait)} s",
+                retry_after=wait,
+            )
+        if 300 <= status < 400 and status != 304:
+            location = headers.get("Location")
+            target = strip_location(location, self._base_url) if location else "no address given"
+            raise EnergyHubRedirectError(
+                f"{self._base_url.host} redirected the request (HTTP {status}) to {target}; "
+                "redirects are not followed",
+                status=status,
+                location=target,
+            )

@@ -11,6 +11,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...api.egauge import EgaugePermissionError, Register, RegisterData
 from ...api.errors import EnergyHubApiError
+from ...api.values import finite_float
 from ...const import DOMAIN
 from ...coordinator import action_error
 from ...entity import EnergyHubEntity
@@ -81,9 +82,8 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
         register = self._register
         if register is None:
             return None
-        if self.entity_description.total:
-            return register.total
-        return register.rate
+        value = register.total if self.entity_description.total else register.rate
+        return finite_float(value)
 
     @callback
     def _handle_coordinator_update(self) -> None:

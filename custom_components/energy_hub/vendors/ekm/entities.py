@@ -16,6 +16,7 @@ from homeassistant.helpers.entity import EntityDescription
 
 from ...api import EnergyHubApiError, EnergyHubRequestError
 from ...api.ekm import EkmReading
+from ...api.values import finite_float
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import action_error
@@ -149,7 +150,9 @@ class EkmSensor(EkmMeterEntity, SensorEntity):
     def _compute(self) -> float | None:
         """The field of the latest good read (converted, counters checked)."""
         reading = self.reading
-        value = None if reading is None else reading.value(self.entity_description.field)
+        value = (
+            None if reading is None else finite_float(reading.value(self.entity_description.field))
+        )
         if value is None:
             return None
         if self.entity_description.convert is not None:

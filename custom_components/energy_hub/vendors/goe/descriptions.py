@@ -35,6 +35,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 
+from ...api.values import finite_float
 from .const import (
     CABLE_LOCK_MODES,
     CAR_STATES,
@@ -223,15 +224,16 @@ def charging_duration(data: Data) -> float | None:
     if cdi.get("type") == 1:
         return round(value / 1000, 1)
     if cdi.get("type") == 0 and rbt is not None:
-        return round(max(0.0, rbt - value) / 1000, 1)
+        # finite_float: the difference of two huge times may overflow
+        return finite_float(round(max(0.0, rbt - value) / 1000, 1))
     return None
 
 
 def _num(value: Any) -> float | None:
-    """A JSON number as float, else None."""
+    """A JSON number as a finite float, else None (NaN, infinities, 10**400 too)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    return finite_float(value)
 
 
 def _variant_max(data: Data) -> float:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import copy
-import math
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
@@ -19,6 +18,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
+from ...api.values import finite_float
 from ...const import DOMAIN
 from ...entity import EnergyHubEntity
 from .coordinator import GoeCoordinator
@@ -29,10 +29,13 @@ MISSING: Any = object()
 
 
 def number(value: Any) -> float | None:
-    """A JSON number as float; None for null, booleans, text, NaN and other junk."""
+    """A JSON number as a finite float; None for anything else.
+
+    Null, booleans, text, NaN, infinities and numbers beyond the float range are None.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return None if math.isnan(value) or math.isinf(value) else float(value)
+    return finite_float(value)
 
 
 def code(value: Any) -> int | None:
