@@ -67,7 +67,7 @@ async def test_entities_per_register_type(hass: HomeAssistant, meter: EgaugeSimu
         assert float(state.state) == pytest.approx(value), unique_id
 
     # totals: kWh etc. from the raw cumulative value, state_class total (counters run backwards)
-    seconds = round(meter.register("Grid").anchor - meter.db_created)
+    seconds = round(meter.now() - meter.db_created)
     grid_energy = hass.states.get(_entity_id(hass, "reg0_energy"))
     assert grid_energy is not None
     assert grid_energy.attributes["device_class"] == "energy"
