@@ -158,7 +158,7 @@ class RegisterData:
     registers: dict[str, Register] = field(default_factory=dict)
     #: entries the parser had to skip (kept for diagnostics)
     skipped: int = 0
-    #: stored rows of the reply by register key: ``(time, value)``, youngest first
+    #: stored rows of the reply (registers that split) by key: ``(time, value)``, youngest first
     series: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -289,7 +289,12 @@ def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
 
 
 def _column_key(entry: Any) -> str | None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+    """The key of a column whose rows are kept (registers that split), else None."""
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("name"), str)
+        or entry.get("type") not in SPLIT_TYPES
+    ):
         return None
     did = entry.get("did")
     if did is None:
@@ -310,6 +315,7 @@ def parse_series(
     series: dict[str, list[tuple[float, int]]] = {k: [] for k in columns if k is not None}
     if not isinstance(ranges, list):
         return series
+    wanted = [(column, key) for column, key in enumerate(columns) if key is not None]
     broken: set[int] = set()
     previous: list[int | None] = [None] * len(columns)
     for rng in ranges:
@@ -324,8 +330,8 @@ def parse_series(
             if not isinstance(row, list):
                 return series
             t = start - i * step
-            for column, key in enumerate(columns):
-                if key is None or column in broken:
+            for column, key in wanted:
+                if column in broken:
                     continue
                 value = _integer(row[column]) if column < len(row) else None
                 prior = previous[column]

@@ -81,6 +81,16 @@ class CounterSplit:
             self.imported += diff
         else:
             self.exported -= diff
+        hour = int(start // HOUR) * HOUR
+        if stop <= hour + HOUR:  # the usual case: the interval lies in one hour
+            bucket = self.hours.get(hour)
+            if bucket is None:
+                bucket = self.hours[hour] = HourBucket()
+            if diff >= 0:
+                bucket.imported += diff
+            else:
+                bucket.exported -= diff
+            return
         for hour, share in _hour_shares(start, stop, diff):
             bucket = self.hours.setdefault(hour, HourBucket())
             if share >= 0:
