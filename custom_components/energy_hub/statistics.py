@@ -419,7 +419,9 @@ class HistoryBackfill:
         end = float(state["end"])
         while float(state["cursor"]) < end:
             start = float(state["cursor"])
-            stop = min(start + self.chunk, end)
+            stop = start + self.chunk
+            if end - stop < HOUR:  # the rest of the hour of the first live row comes along
+                stop = end
             try:
                 rows = await self.fetch(start, stop)
             except EnergyHubApiError as err:
