@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.energy_hub.api.energy import HOUR
+from custom_components.energy_hub import statistics as statistics_module
 from custom_components.energy_hub.const import DOMAIN
 from custom_components.energy_hub.vendors.egauge import coordinator as egauge_coordinator
 from custom_components.energy_hub.vendors.egauge.const import (
@@ -206,10 +207,14 @@ async def test_history_import_30_days(
     """30 days of history: 720 hours per statistic, bounded requests, resumable."""
     meter.epoch = meter.db_created
     monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 3600.0)
+    monkeypatch.setattr(statistics_module, "RETRY_AFTER", 0.01)
     entry = await setup_meter(hass, meter, **{CONF_SCAN_INTERVAL: 300})
     # setup is done while the history import waits after its first chunk
     assert entry.state is ConfigEntryState.LOADED
-    await asyncio.sleep(0.2)
+    for _ in range(2000):  # the first chunk is real HTTP; the clock is frozen
+        if _value(hass, "history_import") > 0:
+            break
+        await asyncio.sleep(0)
     progress = _value(hass, "history_import")
     assert 0 < progress < 100
     first_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
