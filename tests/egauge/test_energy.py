@@ -23,14 +23,11 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.energy_hub.api.energy import HOUR
 from custom_components.energy_hub import statistics as statistics_module
+from custom_components.energy_hub.api.energy import HOUR
 from custom_components.energy_hub.const import DOMAIN
 from custom_components.energy_hub.vendors.egauge import coordinator as egauge_coordinator
-from custom_components.energy_hub.vendors.egauge.const import (
-    CONF_HISTORY_DAYS,
-    CONF_INVERTED,
-)
+from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS, CONF_INVERTED
 from simulators.egauge import EgaugeSimulator
 
 from ..common import advance
@@ -185,9 +182,9 @@ async def test_statistics_fill_an_outage(
     assert len(outage) == 4  # 3 hours down, plus the first hour after
     for hour in outage:
         positive, negative = meter.counts_between("Grid", hour, hour + HOUR)
-        previous = sums[hour - HOUR] if hour - HOUR in sums else 0.0
+        previous = sums.get(hour - HOUR, 0.0)
         assert sums[hour] - previous == pytest.approx(positive / KWH, rel=5e-3)
-        prev_export = exports[hour - HOUR] if hour - HOUR in exports else 0.0
+        prev_export = exports.get(hour - HOUR, 0.0)
         assert exports[hour] - prev_export == pytest.approx(negative / KWH, rel=5e-3)
     # the dashboard can pick them: kWh, has_sum, our source
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
@@ -222,7 +219,7 @@ async def test_history_import_30_days(
     # unloading cancels it: no task is left
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert not entry._background_tasks  # noqa: SLF001 - the entry's own task set
+    assert not entry._background_tasks
     assert not [t for t in asyncio.all_tasks() if "history" in t.get_name().lower()]
     # a later start resumes
     monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 0.0)
@@ -230,7 +227,7 @@ async def test_history_import_30_days(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     second_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
-    print(f"history import requests: first run 1, after resume {len(second_run)}")
+    print(f"history import requests: first run 1, after resume {len(second_run)}")  # noqa: T201
     assert len(first_run) + len(second_run) == 30
     assert _value(hass, "history_import") == 100
     now = time.time()
