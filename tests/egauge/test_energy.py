@@ -205,7 +205,7 @@ async def test_history_import_30_days(
     meter.epoch = meter.db_created
     monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 3600.0)
     monkeypatch.setattr(statistics_module, "RETRY_AFTER", 0.01)
-    entry = await setup_meter(hass, meter, **{CONF_SCAN_INTERVAL: 300})
+    entry = await setup_meter(hass, meter, **{CONF_SCAN_INTERVAL: 300, CONF_HISTORY_DAYS: 30})
     # setup is done while the history import waits after its first chunk
     assert entry.state is ConfigEntryState.LOADED
     for _ in range(2000):  # the first chunk is real HTTP; the clock is frozen
@@ -247,3 +247,37 @@ async def test_history_import_30_days(
     assert len(later) == 721
     last_two = sorted(later)[-2:]
     assert later[last_two[1]] - later[last_two[0]] == pytest.approx(1798 * HOUR / KWH, rel=1e-3)
+
+
+async def test_options_flow_signs_and_history(hass: HomeAssistant, meter: EgaugeSimulator) -> None:
+    """The options menu: the history depth in the settings, the sign flip as its own step."""
+    entry = await setup_meter(hass, meter)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] == "menu"
+    assert "egauge_signs" in result["menu_options"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "egauge_signs"}
+    )
+    assert result["type"] == "form"
+    assert result["step_id"] == "egauge_signs"
+    options = result["data_schema"].schema[CONF_INVERTED].config["options"]
+    assert {o["value"] for o in options} == {"reg0", "reg1", "virt_use", "virt_gen"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_INVERTED: ["reg1"]}
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert entry.options[CONF_INVERTED] == ["reg1"]
+    # the settings form carries the history depth
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert CONF_HISTORY_DAYS in result["data_schema"].schema
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 30, CONF_HISTORY_DAYS: 0}
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert entry.options[CONF_INVERTED] == ["reg1"]
+    assert entry.state is ConfigEntryState.LOADED

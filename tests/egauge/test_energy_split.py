@@ -217,3 +217,15 @@ async def test_client_split_over_a_day(
         # a constant register only imports (the virtual 'gen' = -Solar)
         assert splits["virt_gen"].exported == 0
         assert splits["reg1"].imported == 0
+
+
+def test_history_option_values() -> None:
+    """The history depth is clamped; junk gives the default; the flipped keys are strings."""
+    from custom_components.energy_hub.vendors.egauge import flow
+
+    assert flow.history_days({}) == 30
+    assert flow.history_days({"egauge_history_days": "x"}) == 30
+    assert flow.history_days({"egauge_history_days": 9999}) == 365
+    assert flow.history_days({"egauge_history_days": -3}) == 0
+    assert flow.inverted({"egauge_inverted": ["reg0", 5]}) == frozenset({"reg0"})
+    assert flow.inverted({"egauge_inverted": "reg0"}) == frozenset()
