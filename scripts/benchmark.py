@@ -2,7 +2,10 @@
 
     .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
 
-``clients``: each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
+``clients``: eGauge is measured twice in one run, today's poll and the poll with the exact
+import/export split (every stored 1 s row since the last poll, in the same single request);
+the meter's clock moves 30 s between polls in both and the simulator's own reply-building
+time (it runs in this process) is subtracted. Each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
 then time N steady-state polls and count the requests each one made from the simulator's
 request log. go-e's one-request-per-second limiter is set to 0 here so that the figure is
 the client's own cost, not the limiter's wait.
@@ -57,9 +60,10 @@ from pytest_homeassistant_custom_component.common import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.energy_hub.api.egauge import EgaugeClient
+from custom_components.energy_hub.api.egauge import MAX_POWER, EgaugeClient
 from custom_components.energy_hub.api.ekm import EkmClient
 from custom_components.energy_hub.api.ems import EmsClient
+from custom_components.energy_hub.api.energy import CounterSplit
 from custom_components.energy_hub.api.goe import GoeClient, GoeKeySupport
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from simulators.base import Simulator
@@ -74,6 +78,44 @@ Poll = Callable[[], Awaitable[Any]]
 async def _egauge(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
     client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
     return client.async_get_registers
+
+
+def _move_clock(sim: EgaugeSimulator) -> None:
+    """Each poll sees ``EGAUGE_INTERVAL`` more seconds of stored rows."""
+    sim.advance(EGAUGE_INTERVAL)
+
+
+async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
+    """The poll with the import/export split: every row since the last poll, then split."""
+    client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
+    sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
+    first = await client.async_get_registers()
+    splits = {k: CounterSplit() for k, r in first.registers.items() if r.splits}
+    for key, split in splits.items():
+        split.feed(
+            [(float(int(first.ts or 0)), first.registers[key].cumulative or 0)], max_rate=MAX_POWER
+        )
+
+    async def poll() -> Any:
+        _move_clock(sim)
+        data = await client.async_get_registers(since=splits["reg0"].ts)
+        for key, split in splits.items():
+            split.feed(data.series.get(key, []), max_rate=MAX_POWER)
+            split.complete_hours()
+        return data
+
+    return poll
+
+
+async def _egauge_plain(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
+    """Today's poll (rates and totals only), with the same clock movement."""
+    poll_once = await _egauge(session, sim)
+
+    async def poll() -> Any:
+        _move_clock(sim)
+        return await poll_once()
+
+    return poll
 
 
 async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Poll:
@@ -157,8 +199,35 @@ def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitabl
     return make
 
 
+def _meter_simulator_cpu(sim: Simulator) -> None:
+    """Count the CPU the simulator's /register handler spends (it runs in this process)."""
+    if not isinstance(sim, EgaugeSimulator):
+        return
+    sim_cpu[id(sim)] = 0.0
+    original = sim.register_reply
+
+    def timed(raw_query: str) -> dict[str, Any]:
+        start = time.process_time()
+        try:
+            return original(raw_query)
+        finally:
+            sim_cpu[id(sim)] += time.process_time() - start
+
+    sim.register_reply = timed  # type: ignore[method-assign]
+
+
+def _simulator_cpu(sim: Simulator) -> float:
+    return sim_cpu.get(id(sim), 0.0)
+
+
+sim_cpu: dict[int, float] = {}
+
+#: Seconds of meter time between two eGauge polls (the default scan interval).
+EGAUGE_INTERVAL = 30
+
 CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]] = {
-    "egauge": (EgaugeSimulator, _egauge),
+    "egauge": (EgaugeSimulator, _egauge_plain),
+    "egauge (import/export)": (EgaugeSimulator, _egauge_split),
     "ems (2,500 signals)": (lambda: EmsSimulator(total_signals=2500), _ems),
     "ekm (all meters)": (EkmSimulator, _ekm),
     "goe before catalogue": (GoeSimulator, _goe("before")),
@@ -182,13 +251,15 @@ async def clients(polls: int) -> None:
                 poll = await make_poll(session, sim)
                 await poll()  # warm-up: login, token, discovery
                 sim.clear_log()
+                _meter_simulator_cpu(sim)
                 durations = []
                 cpu_start = time.process_time()
                 for _ in range(polls):
                     start = time.perf_counter()
                     await poll()
                     durations.append((time.perf_counter() - start) * 1000)
-                cpu[name] = (time.process_time() - cpu_start) * 1000 / polls
+                # the eGauge simulator runs in this process: its reply building is not ours
+                cpu[name] = (time.process_time() - cpu_start - _simulator_cpu(sim)) * 1000 / polls
                 p95 = statistics.quantiles(durations, n=20)[-1]
                 wanted = sim.log[-1].query.get("filter", "") if sim.log else ""
                 keys = str(len(wanted.split(","))) if wanted else "-"
@@ -200,6 +271,8 @@ async def clients(polls: int) -> None:
                 await sim.stop()
     before, default = cpu["goe before catalogue"], cpu["goe default entities"]
     print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
+    split = cpu["egauge (import/export)"] / cpu["egauge"]
+    print(f"eGauge CPU per poll, import/export split vs plain: {split:.2f}x (budget 1.2x)")
 
 
 # -- EMS inside Home Assistant, next to Home Assistant's floor ---------------------------
@@ -409,6 +482,29 @@ async def ems(polls: int) -> None:
                 print(await _ems_case(hass, signals, polls, enable_all=enable_all))
 
 
+def simulator_start_times(runs: int = 5) -> None:
+    """Seconds from ``python -m simulators <vendor>`` to its first line (it is serving then)."""
+    import subprocess  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent
+    print(f"\n{'simulator start':22s} {'runs':>5s} {'median s':>8s} {'max s':>8s}")
+    for name in ("egauge", "ekm", "ems", "goe"):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            with subprocess.Popen(
+                [sys.executable, "-m", "simulators", name, "--json"],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                text=True,
+            ) as proc:
+                if proc.stdout is not None:
+                    proc.stdout.readline()
+                times.append(time.perf_counter() - start)
+                proc.terminate()
+        print(f"{name:22s} {runs:5d} {statistics.median(times):8.2f} {max(times):8.2f}")
+
+
 async def main(polls: int, only: str | None) -> None:
     """Run the benchmarks."""
     if only in (None, "clients"):
@@ -426,3 +522,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(main(args.polls, args.only))
+    if args.only is None:
+        simulator_start_times()

@@ -892,6 +892,12 @@ class CodeScan:
             return None
 
         def flow_kind(node: ast.AST) -> str:
+            func = enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if func is not None and any(
+                arg.annotation is not None and "OptionsFlow" in ast.unparse(arg.annotation)
+                for arg in func.args.args
+            ):
+                return "options"  # a vendor's options step (Vendor.options_steps)
             cls = enclosing(node, ast.ClassDef)
             if cls is not None and any(
                 "OptionsFlow" in b or self._reaches(b, frozenset({"OptionsFlow"}), frozenset())

@@ -23,10 +23,12 @@ solar register reading negative, an unknown type code and virtual registers (use
 
 from __future__ import annotations
 
+import bisect
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import hashlib
+import itertools
 import json
 import re
 import secrets
@@ -85,9 +87,48 @@ class QueryError(ValueError):
     """A query parameter the meter cannot interpret."""
 
 
+@dataclass(frozen=True)
+class Profile:
+    """Counts added per second: constant, or a square wave (flow reversing periodically).
+
+    ``high`` counts per second for the first ``high_seconds`` of every ``period`` (counted
+    from ``phase``), ``low`` for the rest. A constant profile has ``period == 0``.
+    """
+
+    high: int
+    low: int = 0
+    period: int = 0
+    high_seconds: int = 0
+    phase: float = 0.0
+
+    def integral(self, t: float) -> float:
+        """Counts accumulated from the profile's phase to ``t`` (may be negative)."""
+        x = t - self.phase
+        if self.period <= 0:
+            return self.high * x
+        cycles, rest = divmod(x, self.period)
+        per_cycle = self.high * self.high_seconds + self.low * (self.period - self.high_seconds)
+        return (
+            cycles * per_cycle
+            + min(rest, self.high_seconds) * self.high
+            + max(0.0, rest - self.high_seconds) * self.low
+        )
+
+    def counts_at(self, t: float) -> int:
+        """Counts per second during the second starting at ``t``."""
+        if self.period <= 0:
+            return self.high
+        return self.high if (t - self.phase) % self.period < self.high_seconds else self.low
+
+
 @dataclass
 class SimRegister:
-    """One register: physical (with a did) or virtual (with a formula)."""
+    """One register: physical (with a did) or virtual (with a formula).
+
+    A physical register keeps its whole history as segments ``(start, value, profile)``:
+    from ``start`` on, the counter grows by the profile's counts per second. Any second of
+    the past can be read back exactly (what the meter stores at 1 s, 1 min ... resolution).
+    """
 
     name: str
     type: str
@@ -95,9 +136,7 @@ class SimRegister:
     did: int | None = None
     #: virtual registers: (sign, physical register name) terms
     formula: list[tuple[str, str]] = field(default_factory=list)
-    #: raw cumulative value at ``anchor`` (counts of the type's quantum times seconds)
-    raw: int = 0
-    anchor: float = 0.0
+    segments: list[tuple[float, int, Profile]] = field(default_factory=list)
 
     @property
     def virtual(self) -> bool:
@@ -109,12 +148,41 @@ class SimRegister:
         """The type's quantum (1 for unknown codes)."""
         return QUANTUM.get(self.type, 1)
 
+    @property
+    def anchor(self) -> float:
+        """When the current segment (the last rate change) started."""
+        return self.segments[-1][0] if self.segments else 0.0
+
+    @property
+    def raw(self) -> int:
+        """Raw cumulative value at ``anchor``."""
+        return self.segments[-1][1] if self.segments else 0
+
+    def start(self, t: float, value: int, profile: Profile) -> None:
+        """From ``t`` on the counter (``value`` at ``t``) follows ``profile``."""
+        while self.segments and self.segments[-1][0] >= t:
+            self.segments.pop()
+        self.segments.append((t, value, profile))
+
+    def _segment(self, t: float) -> tuple[float, int, Profile]:
+        index = bisect.bisect_right(self.segments, t, key=lambda seg: seg[0]) - 1
+        return self.segments[max(index, 0)]
+
     def value_at(self, t: float) -> int:
         """Raw cumulative value at Unix time ``t`` (physical registers)."""
-        per_second = round(self.rate / self.quantum)
+        if not self.segments:
+            return 0
+        start, value, profile = self._segment(t)
         if self.type == "d":
-            return per_second
-        return self.raw + round(per_second * (t - self.anchor))
+            return profile.counts_at(t)
+        return value + round(profile.integral(t) - profile.integral(start))
+
+    def rate_at(self, t: float) -> float:
+        """The rate (rate unit) during the second at ``t``."""
+        if not self.segments:
+            return self.rate
+        counts = self._segment(t)[2].counts_at(t)
+        return counts if self.quantum == 1 else round(counts * self.quantum, 9)
 
     def formula_text(self) -> str:
         """The formula as the meter prints it (``+"Grid"+"Solar"``)."""
@@ -180,6 +248,11 @@ class EgaugeSimulator(Simulator):
         #: database creation (raw counters start here) and the epoch (zero of default values)
         self.db_created = now - 400 * 86400
         self.epoch = float(int(now - 30 * 86400) // 60 * 60)
+        #: seconds the meter's clock is ahead of the host's (``advance``)
+        self.clock_offset = 0.0
+        #: how long the meter keeps 1 s rows (volatile: only since boot); older rows are
+        #: minute rows, like the real database levels (``/sys/db/level``)
+        self.second_retention = 32768.0
         self.registers: list[SimRegister] = []
         for name, type_code, rate in (
             ("Grid", "P", 1798.0),
@@ -200,8 +273,9 @@ class EgaugeSimulator(Simulator):
         self.add_virtual("gen", [("-", "Solar")])
         # a history: every counter ran at its current rate since the database was created
         for reg in self.registers:
-            reg.raw = round(reg.rate / reg.quantum) * round(now - self.db_created)
-            reg.anchor = now
+            if not reg.virtual:
+                reg.segments = []
+                reg.start(self.db_created, 0, Profile(round(reg.rate / reg.quantum)))
         super().__init__()
 
     # -- HTTPS -------------------------------------------------------------------------
@@ -222,8 +296,8 @@ class EgaugeSimulator(Simulator):
         if did is None:
             used = [r.did for r in self.registers if r.did is not None]
             did = max(used, default=-1) + 1
-        reg = SimRegister(name=name, type=type_code, rate=rate, did=did, anchor=time.time())
-        reg.raw = 0
+        reg = SimRegister(name=name, type=type_code, rate=rate, did=did)
+        reg.start(self.now(), 0, Profile(round(rate / reg.quantum)))
         physical = [r for r in self.registers if not r.virtual]
         virtual = [r for r in self.registers if r.virtual]
         self.registers = [*physical, reg, *virtual]
@@ -253,22 +327,78 @@ class EgaugeSimulator(Simulator):
         for other in self.registers:
             other.formula = [(s, new if n == old else n) for s, n in other.formula]
 
-    def set_rate(self, name: str, rate: float) -> None:
-        """Change a register's rate from now on (the counter keeps its value)."""
+    def now(self) -> float:
+        """The meter's clock: the host's plus whatever ``advance`` added."""
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump the meter's clock forward (Home Assistant was down): its data stays."""
+        self.clock_offset += seconds
+
+    def set_rate(self, name: str, rate: float, at: float | None = None) -> None:
+        """Change a register's rate from now (or ``at``) on (the counter stays continuous)."""
         reg = self.register(name)
-        now = time.time()
-        reg.raw = reg.value_at(now)
-        reg.anchor = now
+        self._set_profile(reg, Profile(round(rate / reg.quantum)), at)
         reg.rate = rate
+
+    def set_reversing(
+        self,
+        name: str,
+        *,
+        high: float,
+        low: float,
+        period: int,
+        high_seconds: int | None = None,
+        at: float | None = None,
+    ) -> None:
+        """Let a register's flow alternate: ``high`` for ``high_seconds`` then ``low``, forever."""
+        reg = self.register(name)
+        start = float(int(self.now() if at is None else at))
+        profile = Profile(
+            round(high / reg.quantum),
+            round(low / reg.quantum),
+            period,
+            period // 2 if high_seconds is None else high_seconds,
+            phase=start,
+        )
+        self._set_profile(reg, profile, start)
+        reg.rate = high
+
+    def _set_profile(self, reg: SimRegister, profile: Profile, at: float | None) -> None:
+        t = self.now() if at is None else at
+        reg.start(t, reg.value_at(t), profile)
+
+    def counts_between(self, name: str, start: float, stop: float) -> tuple[int, int]:
+        """Truth for tests: sums of the positive and of the negative per-second changes.
+
+        Of a register between ``start`` and ``stop`` (whole seconds); the negative sum is
+        returned as a positive number.
+        """
+        reg = self.register(name)
+        positive = negative = 0
+        terms = reg.formula if reg.virtual else [("+", reg.name)]
+        values = []
+        for t in range(int(start), int(stop) + 1):
+            total = 0
+            for sign, physical in terms:
+                value = self.register(physical).value_at(t)
+                total += value if sign == "+" else -value
+            values.append(total)
+        for older, younger in itertools.pairwise(values):
+            diff = younger - older
+            if diff > 0:
+                positive += diff
+            else:
+                negative -= diff
+        return positive, negative
 
     def reboot(self) -> None:
         """Reboot now: revoke every token, drop connections for ``reboot_duration``."""
         self.generation += 1
         self._nonces.clear()
         self.reboots += 1
-        now = time.time()
-        self.boot_time = now + self.reboot_duration
-        self.rebooting_until = now + self.reboot_duration
+        self.boot_time = self.now() + self.reboot_duration  # the 1 s rows are volatile
+        self.rebooting_until = time.time() + self.reboot_duration
 
     # -- routes ------------------------------------------------------------------------
 
@@ -399,7 +529,7 @@ class EgaugeSimulator(Simulator):
 
     def sys_tree(self) -> dict[str, Any]:
         """The /sys resource."""
-        now = time.time()
+        now = self.now()
         return {
             "boot": {"reason": "power-on", "time": f"{self.boot_time:.6f}"},
             "model": self.model,
@@ -473,7 +603,7 @@ class EgaugeSimulator(Simulator):
 
     def register_reply(self, raw_query: str) -> dict[str, Any]:
         """The /register reply for a raw query string (raises QueryError)."""
-        now = time.time()
+        now = self.now()
         selected: set[int] | None = None
         flags: dict[str, str] = {}
         times: list[str] = []
@@ -504,7 +634,7 @@ class EgaugeSimulator(Simulator):
             if reg.did is not None:
                 entry["did"] = reg.did
             if "rate" in flags:
-                entry["rate"] = self._rate(reg)
+                entry["rate"] = self._rate(reg, now)
             if reg.virtual and virtual == "formula":
                 entry["formula"] = reg.formula_text()
             entries.append(entry)
@@ -514,12 +644,12 @@ class EgaugeSimulator(Simulator):
             reply["ranges"] = self._ranges(times, valued, flags, now)
         return reply
 
-    def _rate(self, reg: SimRegister) -> float:
+    def _rate(self, reg: SimRegister, now: float) -> float:
         if not reg.virtual:
-            return reg.rate
+            return reg.rate_at(now)
         total = 0.0
         for sign, name in reg.formula:
-            rate = self.register(name).rate
+            rate = self.register(name).rate_at(now)
             total += rate if sign == "+" else -rate
         return round(total, 6)
 
@@ -645,12 +775,32 @@ class EgaugeSimulator(Simulator):
         seconds = _UNIT_SECONDS.get(unit, 30 * 86400 * _MONTH_UNITS.get(unit, 1))
         return float(m.group(1)) * seconds
 
+    def _second_rows_from(self, now: float) -> float:
+        """The oldest second still held at 1 s resolution."""
+        return max(self.boot_time, float(int(now)) - self.second_retention)
+
     def _row_time(self, t: float, now: float) -> float:
-        """Round down to a stored row: 1 s rows for the last hour since boot, else minutes."""
+        """Round down to a stored row: 1 s rows for the recent past since boot, else minutes."""
         t = min(t, float(int(now)))
-        if now - t <= 3600 and t >= self.boot_time:
+        if t >= self._second_rows_from(now):
             return float(int(t))
         return float(int(t) - int(t) % 60)
+
+    def _series(self, stop: float, step: float, start: float, now: float) -> list[float]:
+        """Row times from ``stop`` down to ``start`` every ``step``, rounded down to rows.
+
+        Where only minute rows exist a finer step yields one row a minute.
+        """
+        points: list[float] = []
+        t = stop
+        while t >= start:
+            row = self._row_time(t, now)
+            points.append(row)
+            if len(points) > _MAX_ROWS:
+                raise QueryError("Too many rows requested.")
+            k = int((stop - row) // step) + 1  # the next request time older than this row
+            t = stop - k * step
+        return points
 
     def _ranges(
         self, times: list[str], regs: list[SimRegister], flags: dict[str, str], now: float
@@ -666,29 +816,23 @@ class EgaugeSimulator(Simulator):
         for spec in times:
             parts = spec.split(":")
             if len(parts) == 1:
-                stamp = self._row_time(self.parse_texpr(parts[0], now), now)
-                points, delta = [stamp], 1.0 if parts[0] == "now" else 60.0
+                points = [self._row_time(self.parse_texpr(parts[0], now), now)]
             elif len(parts) == 3:
-                start = self._row_time(self.parse_texpr(parts[0], now), now)
-                stop = self._row_time(self.parse_texpr(parts[2], now), now)
-                if stop < start:
+                start = self.parse_texpr(parts[0], now)
+                stop = self.parse_texpr(parts[2], now)
+                if self._row_time(stop, now) < self._row_time(start, now):
                     raise QueryError(f"Invalid time range '{spec}'.")
                 if parts[1] == "":
+                    stop, start = self._row_time(stop, now), self._row_time(start, now)
                     points = [stop, start] if stop != start else [stop]
-                    delta = max(stop - start, 1.0)
                 else:
                     step = self._step(parts[1])
                     if step <= 0:
                         raise QueryError(f"Invalid time step in '{spec}'.")
-                    count = int((stop - start) // step) + 1
-                    if count > _MAX_ROWS:
-                        raise QueryError("Too many rows requested.")
-                    points = [stop - i * step for i in range(count)]
-                    delta = step
+                    points = self._series(stop, step, start, now)
             else:
                 raise QueryError(f"Invalid time range '{spec}'.")
-            rows = [[str(self._value(reg, t, raw)) for reg in regs] for t in points]
-            ranges.append({"ts": f"{int(points[0])}", "delta": delta, "rows": rows})
+            ranges.extend(self._equidistant(points, regs, raw, now))
         # max-rows: keep the youngest rows across the ranges
         left = limit
         for rng in ranges:
@@ -707,6 +851,31 @@ class EgaugeSimulator(Simulator):
                         encoded.append([str(v - p) for v, p in zip(values, previous, strict=True)])
                     previous = values
                 rng["rows"] = encoded
+        return ranges
+
+    def _equidistant(
+        self, points: list[float], regs: list[SimRegister], raw: bool, now: float
+    ) -> list[dict[str, Any]]:
+        """Split row times into ranges of equal spacing (a new range where it changes)."""
+        groups: list[tuple[list[float], float]] = []
+        for t in points:
+            if groups:
+                group, delta = groups[-1]
+                spacing = group[-1] - t
+                if delta <= 0 < spacing:
+                    groups[-1] = ([*group, t], spacing)
+                    continue
+                if spacing == delta:
+                    group.append(t)
+                    continue
+            groups.append(([t], 0.0))
+        ranges = []
+        for group, spacing in groups:
+            delta = spacing
+            if delta <= 0:
+                delta = 1.0 if group[0] >= self._second_rows_from(now) else 60.0
+            rows = [[str(self._value(reg, t, raw)) for reg in regs] for t in group]
+            ranges.append({"ts": f"{int(group[0])}", "delta": delta, "rows": rows})
         return ranges
 
 

@@ -16,6 +16,7 @@ from .helpers import (
     async_redact_entry_in_logs,
     install_log_redaction,
 )
+from .statistics import EnergyStore
 from .vendors import register_all
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -83,6 +84,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -
     if unloaded:
         await vendor.async_unload_entry(hass, entry)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+    """The entry is deleted: its stored energy split and history progress go too."""
+    await EnergyStore(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
+from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS
 from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
@@ -37,7 +38,12 @@ def entry_data(meter: EgaugeSimulator, password: str = "secret") -> dict[str, An
 async def setup_meter(
     hass: HomeAssistant, meter: EgaugeSimulator, **options: Any
 ) -> MockConfigEntry:
-    """Add and set up an entry for the meter."""
+    """Add and set up an entry for the meter.
+
+    The history import is off unless asked for: it paces its requests on the event loop's
+    clock, which the tests freeze (and ``advance`` waits for background tasks).
+    """
+    options.setdefault(CONF_HISTORY_DAYS, 0)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=meter.hostname,

@@ -39,6 +39,16 @@ _LOGGER = logging.getLogger(__name__)
 #: The query of the poll: rates, the cumulative values now (raw: independent of the
 #: meter's epoch, so moving the epoch never makes a counter jump), virtual registers.
 REGISTER_QUERY = "rate&time=now&virtual=value&raw"
+#: The same poll plus every stored row since the last one, as differences (``delta``):
+#: the exact import/export split of every register, still ONE request.
+SINCE_QUERY = "rate&time={since}:1:now&delta&virtual=value&raw"
+#: The longest stretch a poll reads at once (rows); older gaps are read in chunks first.
+MAX_POLL_SPAN = 3600
+#: Type codes whose counter runs both ways and gets imported/exported totals: real power.
+#: (Reactive power is signed too, but is no energy for the Energy dashboard.)
+SPLIT_TYPES = frozenset({"P"})
+#: A power register changing faster than this (W = counts per second) is a reset, not power.
+MAX_POWER = 50_000_000.0
 NONCE_EXPIRED = "Nonce expired."
 #: ``EnergyHubUnavailableError.reason`` when every fresh nonce is declared expired.
 REASON_NONCE_EXPIRED = "egauge_clock"
@@ -131,6 +141,11 @@ class Register:
         return f"virt_{self.name}" if self.did is None else f"reg{self.did}"
 
     @property
+    def splits(self) -> bool:
+        """True when the register gets imported/exported totals."""
+        return self.type_code in SPLIT_TYPES
+
+    @property
     def total(self) -> float | None:
         """The cumulative value in the type's cumulative unit (e.g. kWh), or None."""
         reg_type = self.type
@@ -147,6 +162,8 @@ class RegisterData:
     registers: dict[str, Register] = field(default_factory=dict)
     #: entries the parser had to skip (kept for diagnostics)
     skipped: int = 0
+    #: stored rows of the reply (registers that split) by key: ``(time, value)``, youngest first
+    series: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly view (diagnostics)."""
@@ -193,8 +210,11 @@ def _number(value: Any) -> float | None:
     return None if isinstance(value, str) else finite_float(value)
 
 
-def parse_registers(payload: Any) -> RegisterData:
-    """Parse a /register reply; raises EnergyHubResponseError only when it is unusable."""
+def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
+    """Parse a /register reply; raises EnergyHubResponseError only when it is unusable.
+
+    ``delta``: the reply was asked for with the ``delta`` flag.
+    """
     data = expect_dict(payload, "register reply")
     if data.get("error"):
         raise EnergyHubResponseError(f"The meter reported: {redact(data['error'])[:200]}")
@@ -240,7 +260,70 @@ def parse_registers(payload: Any) -> RegisterData:
             skipped += 1
             continue
         registers[register.key] = register
-    return RegisterData(ts=timestamp_seconds(data.get("ts")), registers=registers, skipped=skipped)
+    columns = [_column_key(entry) for entry in entries]
+    return RegisterData(
+        ts=timestamp_seconds(data.get("ts")),
+        registers=registers,
+        skipped=skipped,
+        series=parse_series(ranges, columns, delta=delta),
+    )
+
+
+def _column_key(entry: Any) -> str | None:
+    """The key of a column whose rows are kept (registers that split), else None."""
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("name"), str)
+        or entry.get("type") not in SPLIT_TYPES
+    ):
+        return None
+    did = entry.get("did")
+    if did is None:
+        return f"virt_{entry['name']}"
+    return f"reg{did}" if isinstance(did, int) and not isinstance(did, bool) else None
+
+
+def parse_series(
+    ranges: Any, columns: list[str | None], *, delta: bool
+) -> dict[str, list[tuple[float, int]]]:
+    """The rows of a /register reply as ``(time, value)`` per register key, youngest first.
+
+    Row *i* of a range is at ``ts - i*delta``; several ranges follow each other (coarser
+    when the meter's database holds coarser rows). With ``delta`` only the very first row
+    is absolute and every later one is the change from the row before it (younger). A
+    malformed value ends that register's series (everything older would be wrong).
+    """
+    series: dict[str, list[tuple[float, int]]] = {k: [] for k in columns if k is not None}
+    if not isinstance(ranges, list):
+        return series
+    wanted = [(column, key) for column, key in enumerate(columns) if key is not None]
+    broken: set[int] = set()
+    previous: list[int | None] = [None] * len(columns)
+    for rng in ranges:
+        if not isinstance(rng, dict):
+            break
+        start = finite_float(rng.get("ts"))
+        step = finite_float(rng.get("delta"))
+        rows = rng.get("rows")
+        if start is None or step is None or step < 0 or not isinstance(rows, list):
+            break
+        for i, row in enumerate(rows):
+            if not isinstance(row, list):
+                return series
+            t = start - i * step
+            for column, key in wanted:
+                if column in broken:
+                    continue
+                value = finite_int(row[column]) if column < len(row) else None
+                prior = previous[column]
+                if value is not None and delta and prior is not None:
+                    value += prior
+                if value is None:
+                    broken.add(column)
+                    continue
+                previous[column] = value
+                series[key].append((t, value))
+    return series
 
 
 class EgaugeClient(HttpClient):
@@ -405,10 +488,31 @@ class EgaugeClient(HttpClient):
 
     # -- API -----------------------------------------------------------------------------
 
-    async def async_get_registers(self) -> RegisterData:
-        """Every register's rate and cumulative value: ONE request."""
-        body = await self._call("GET", "/api/register", query_string=REGISTER_QUERY)
-        return parse_registers(body)
+    async def async_get_registers(self, since: float | None = None) -> RegisterData:
+        """Every register's rate and cumulative value: ONE request.
+
+        With ``since`` (a row time of an earlier reply), the reply also carries every
+        stored row from then to now (``series``), for the exact import/export split.
+        """
+        if since is None:
+            body = await self._call("GET", "/api/register", query_string=REGISTER_QUERY)
+            return parse_registers(body)
+        query = SINCE_QUERY.format(since=int(since))
+        body = await self._call("GET", "/api/register", query_string=query)
+        return parse_registers(body, delta=True)
+
+    async def async_get_history(
+        self, start: float, stop: float, step: int, indices: list[int] | None = None
+    ) -> dict[str, list[tuple[float, int]]]:
+        """Stored rows from ``start`` to ``stop`` every ``step`` seconds (youngest first).
+
+        ``indices`` limits the registers (``reg=none+i+j``); the meter answers with its
+        own resolution where it holds only coarser rows.
+        """
+        reg = "" if indices is None else "reg=none" + "".join(f"%2B{i}" for i in indices) + "&"
+        query = f"{reg}time={int(start)}:{int(step)}:{int(stop)}&delta&virtual=value&raw"
+        body = await self._call("GET", "/api/register", query_string=query)
+        return parse_registers(body, delta=True).series
 
     async def async_get_meter_info(self) -> MeterInfo:
         """Serial, model and firmware (``/api/sys``) and the hostname."""

@@ -7,3 +7,11 @@ from typing import Final
 VENDOR_KEY: Final = "egauge"
 #: The user name the connection form suggests (an eGauge meter's default account).
 DEFAULT_USERNAME: Final = "owner"
+#: Option: days of the meter's history to import as statistics when the entry starts.
+CONF_HISTORY_DAYS: Final = "egauge_history_days"
+DEFAULT_HISTORY_DAYS: Final = 30
+MAX_HISTORY_DAYS: Final = 365
+#: Option: keys of the power registers whose sign is flipped (imported <-> exported).
+CONF_INVERTED: Final = "egauge_inverted"
+#: The options step choosing them.
+STEP_SIGNS: Final = "egauge_signs"

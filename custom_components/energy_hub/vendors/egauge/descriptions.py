@@ -6,6 +6,11 @@ second sensor with that total. eGauge counters are net counters that may run bac
 grid register while exporting, a solar register reading negative), so every total has
 ``state_class: total``: Home Assistant then accounts decreases correctly, which
 ``total_increasing`` cannot.
+
+Power registers (physical and virtual) also get ``imported`` and ``exported`` energy: the
+positive and the negative steps of the counter, added up separately from the meter's own
+1 s rows, each ``total_increasing`` (what the Energy dashboard wants). A diagnostic sensor
+shows how far the import of the meter's history into the statistics has got.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     DEGREE,
     PERCENTAGE,
+    EntityCategory,
     UnitOfApparentPower,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
@@ -44,6 +50,8 @@ class EgaugeSensorDescription(SensorEntityDescription):
     """A register sensor: ``total`` picks the cumulative value instead of the rate."""
 
     total: bool = False
+    #: ``imported`` or ``exported``: that part of a power register's counter
+    direction: str | None = None
 
 
 def _rate(
@@ -158,3 +166,27 @@ TOTAL_SENSORS: dict[str, EgaugeSensorDescription] = {
 def descriptions_for(type_code: str) -> list[EgaugeSensorDescription]:
     """The sensors of a register type (none for a type code this integration does not know)."""
     return [d for d in (RATE_SENSORS.get(type_code), TOTAL_SENSORS.get(type_code)) if d]
+
+
+#: Imported and exported energy of a power register (only ever increase).
+SPLIT_SENSORS: tuple[EgaugeSensorDescription, ...] = tuple(
+    EgaugeSensorDescription(
+        key=f"energy_{direction}",
+        translation_key=f"egauge_energy_{direction}",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=3,
+        direction=direction,
+    )
+    for direction in ("imported", "exported")
+)
+
+#: Progress of the history import (percent).
+HISTORY_IMPORT = SensorEntityDescription(
+    key="history_import",
+    translation_key="egauge_history_import",
+    native_unit_of_measurement=PERCENTAGE,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    suggested_display_precision=0,
+)

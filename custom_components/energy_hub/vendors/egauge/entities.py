@@ -17,7 +17,10 @@ from ...coordinator import action_error
 from ...entity import EnergyHubEntity
 from ...helpers import device_identifier
 from .coordinator import EgaugeCoordinator
-from .descriptions import EgaugeSensorDescription, descriptions_for
+from .descriptions import HISTORY_IMPORT, SPLIT_SENSORS, EgaugeSensorDescription, descriptions_for
+
+#: The DynamicEntities key of the history import sensor (no register has it).
+HISTORY_KEY = "history"
 
 
 def meter_device_info(coordinator: EgaugeCoordinator) -> DeviceInfo:
@@ -82,8 +85,15 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
         register = self._register
         if register is None:
             return None
-        value = register.total if self.entity_description.total else register.rate
-        return finite_float(value)
+        direction = self.entity_description.direction
+        if direction is not None:
+            return self.coordinator.energy.kwh(register.key, direction)
+        if self.entity_description.total:
+            total = register.total
+            if total is not None and register.key in self.coordinator.inverted:
+                return finite_float(-total)
+            return finite_float(total)
+        return finite_float(register.rate)
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -126,20 +136,52 @@ class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
             raise action_error(self.hass, self.coordinator.config_entry, err) from err
 
 
-def sensors_for(coordinator: EgaugeCoordinator, entity_key: str) -> list[EgaugeRegisterSensor]:
+class EgaugeHistoryImportSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
+    """How far the import of the meter's history into the statistics has got (percent)."""
+
+    def __init__(self, coordinator: EgaugeCoordinator) -> None:
+        """One per meter."""
+        super().__init__(
+            coordinator,
+            HISTORY_IMPORT,
+            unique_id=f"{coordinator.meter.serial}_history_import",
+            device_info=meter_device_info(coordinator),
+        )
+
+    @property
+    def native_value(self) -> float | None:
+        """Percent done (100 when done or switched off)."""
+        return self.coordinator.backfill.progress
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the import's progress between polls."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.backfill.add_listener(self._async_progress))
+
+    @callback
+    def _async_progress(self) -> None:
+        self.async_write_ha_state()
+
+
+def sensors_for(coordinator: EgaugeCoordinator, entity_key: str) -> list[SensorEntity]:
     """The sensors of the register behind ``entity_key`` (none for unknown type codes)."""
+    if entity_key == HISTORY_KEY:
+        return [EgaugeHistoryImportSensor(coordinator)]
     key = entity_key.partition("|")[0]
     register = coordinator.data.registers.get(key)
     if register is None:
         return []
+    descriptions = descriptions_for(register.type_code)
+    if register.splits:
+        descriptions = [*descriptions, *SPLIT_SENSORS]
     return [
-        EgaugeRegisterSensor(coordinator, register, description)
-        for description in descriptions_for(register.type_code)
+        EgaugeRegisterSensor(coordinator, register, description) for description in descriptions
     ]
 
 
 def entity_keys(data: RegisterData) -> list[str]:
     """Keys of the registers that get entities (unknown type codes are kept, not shown)."""
     return [
-        register_entity_key(r) for r in data.registers.values() if descriptions_for(r.type_code)
+        HISTORY_KEY,
+        *(register_entity_key(r) for r in data.registers.values() if descriptions_for(r.type_code)),
     ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
-from ...api.egauge import EgaugeClient, EgaugePermissionError
+from ...api.egauge import EgaugeClient, EgaugePermissionError, RegisterData
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
@@ -22,9 +23,16 @@ from ...api.errors import (
 )
 from ...api.http import InvalidHostError, normalize_base_url
 from ...const import CONF_VERIFY_SSL
-from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError
+from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError, VendorOptionsFlow
 from ...helpers import check_trust_choice, tls_settings
-from .const import DEFAULT_USERNAME
+from .const import (
+    CONF_HISTORY_DAYS,
+    CONF_INVERTED,
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_USERNAME,
+    MAX_HISTORY_DAYS,
+    STEP_SIGNS,
+)
 
 
 def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -89,3 +97,72 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
         title=meter.hostname or f"eGauge {meter.serial}",
         data_updates={CONF_HOST: url},
     )
+
+
+# -- options ---------------------------------------------------------------------------
+
+
+def history_days(options: Mapping[str, Any]) -> int:
+    """The history import's depth in days (0 = off), clamped to the allowed range."""
+    try:
+        days = int(options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
+    except TypeError, ValueError:
+        days = DEFAULT_HISTORY_DAYS
+    return max(0, min(MAX_HISTORY_DAYS, days))
+
+
+def options_schema(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    """The general settings: how many days of the meter's history to import."""
+    return {
+        vol.Required(CONF_HISTORY_DAYS, default=history_days(options)): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0,
+                max=MAX_HISTORY_DAYS,
+                step=1,
+                mode=selector.NumberSelectorMode.BOX,
+                unit_of_measurement="d",
+            )
+        ),
+    }
+
+
+def inverted(options: Mapping[str, Any]) -> frozenset[str]:
+    """Keys of the power registers whose sign the user flipped."""
+    keys = options.get(CONF_INVERTED)
+    return (
+        frozenset(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else frozenset()
+    )
+
+
+async def async_step_signs(
+    flow: VendorOptionsFlow, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    """Choose the power registers measured the other way round (imported <-> exported)."""
+    entry = flow.config_entry
+    options = dict(entry.options)
+    if user_input is not None:
+        options[CONF_INVERTED] = sorted(user_input.get(CONF_INVERTED, []))
+        return flow.async_create_entry(data=options)
+    choices: dict[str, str] = {}
+    runtime = getattr(entry, "runtime_data", None)
+    data = getattr(getattr(runtime, "coordinator", None), "data", None)
+    if isinstance(data, RegisterData):
+        choices = {key: reg.name for key, reg in data.registers.items() if reg.splits}
+    current = sorted(inverted(options))
+    for key in current:
+        choices.setdefault(key, key)
+    schema = vol.Schema(
+        {
+            vol.Optional(CONF_INVERTED, default=current): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[
+                        selector.SelectOptionDict(value=key, label=name)
+                        for key, name in choices.items()
+                    ],
+                    multiple=True,
+                    mode=selector.SelectSelectorMode.LIST,
+                )
+            )
+        }
+    )
+    return flow.async_show_form(step_id=STEP_SIGNS, data_schema=schema)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from typing import Any, cast
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, MeterInfo
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubCertificateError
 from ...const import DOMAIN
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, Vendor
+from ...contract import (
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    OptionsStepHandler,
+    Vendor,
+)
 from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
+from ...statistics import EnergyStore
 from . import flow
+from .const import STEP_SIGNS
 from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
 from .entities import EgaugeRebootButton, entity_keys, sensors_for
 
@@ -39,6 +49,14 @@ class EgaugeVendor(Vendor):
     connection_schema = staticmethod(flow.connection_schema)
     async_validate = staticmethod(flow.async_validate)
 
+    def options_schema(self, options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+        """How many days of history to import."""
+        return flow.options_schema(options)
+
+    def options_steps(self) -> Mapping[str, OptionsStepHandler]:
+        """Which power registers count the other way round."""
+        return {STEP_SIGNS: flow.async_step_signs}
+
     # -- runtime -------------------------------------------------------------------------
 
     async def async_setup_entry(
@@ -53,9 +71,26 @@ class EgaugeVendor(Vendor):
                 translation_key="egauge_wrong_meter",
                 translation_placeholders={"serial": meter.serial},
             )
-        coordinator = EgaugeCoordinator(hass, entry, client, meter, self.scan_interval(entry))
+        store = EnergyStore(hass, entry.entry_id)
+        await store.async_load()
+        coordinator = EgaugeCoordinator(
+            hass,
+            entry,
+            client,
+            meter,
+            self.scan_interval(entry),
+            store=store,
+            inverted=flow.inverted(entry.options),
+        )
         await coordinator.async_config_entry_first_refresh()
-        return EgaugeRuntimeData(vendor=self, coordinator=coordinator, client=client, meter=meter)
+        # the meter's history: in the background, setup does not wait for it
+        coordinator.backfill.plan(flow.history_days(entry.options))
+        task = entry.async_create_background_task(
+            hass, coordinator.backfill.async_run(), f"energy_hub eGauge {meter.serial} history"
+        )
+        return EgaugeRuntimeData(
+            vendor=self, coordinator=coordinator, client=client, meter=meter, history_task=task
+        )
 
     @staticmethod
     async def _async_meter_info(
@@ -103,9 +138,15 @@ class EgaugeVendor(Vendor):
         ).async_start()
 
     async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
-        """Give the token back."""
-        client: EgaugeClient = entry.runtime_data.client
-        await client.async_logout()
+        """Stop the history import, keep where everything stands, give the token back."""
+        runtime = cast("EgaugeRuntimeData", entry.runtime_data)
+        task = runtime.history_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+        coordinator = cast("EgaugeCoordinator", runtime.coordinator)
+        await coordinator.energy.store.async_save()
+        await runtime.client.async_logout()
 
     async def async_diagnostics(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry
@@ -114,7 +155,8 @@ class EgaugeVendor(Vendor):
         runtime = entry.runtime_data
         client: EgaugeClient = runtime.client
         meter = cast("EgaugeRuntimeData", runtime).meter
-        data = runtime.coordinator.data
+        coordinator = cast("EgaugeCoordinator", runtime.coordinator)
+        data = coordinator.data
         return {
             "meter": {
                 "serial": meter.serial,
@@ -128,6 +170,17 @@ class EgaugeVendor(Vendor):
                 "scheme": client.base_url.scheme,
             },
             "registers": data.as_dict() if data is not None else None,
+            "energy": {
+                "since": coordinator.energy.since,
+                "inverted": sorted(coordinator.inverted),
+                "history_progress": coordinator.backfill.progress,
+                "history_requests": coordinator.backfill.requests,
+                "catch_up_requests": coordinator.catch_up_requests,
+                "statistics_written": coordinator.energy.statistics.written,
+                "skipped_steps": {
+                    key: split.skipped for key, split in coordinator.energy.store.splits.items()
+                },
+            },
         }
 
 
