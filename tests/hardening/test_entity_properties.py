@@ -28,7 +28,7 @@ from custom_components.energy_hub.api.egauge import (
     parse_registers,
 )
 from custom_components.energy_hub.api.ekm import EkmReading, normalize_trigger, parse_read_set
-from custom_components.energy_hub.api.ems import EmsSample, parse_sample
+from custom_components.energy_hub.api.ems import EmsSample
 from custom_components.energy_hub.api.errors import EnergyHubResponseError
 from custom_components.energy_hub.api.http import loads
 from custom_components.energy_hub.const import DOMAIN
@@ -168,13 +168,21 @@ hand_built_samples = st.builds(
 )
 async def test_ems_entities(hass: HomeAssistant, ems: Any, raw: dict[int, Any]) -> None:
     """Any parsed realtime samples of the gateway's signals (uids 100 up), or hand-built ones."""
-    parsed = {}
+    entries: dict[str, Any] = {}
     for uid, sample in raw.items():
         if isinstance(sample, EmsSample):
-            parsed[uid] = dataclasses.replace(sample, uid=uid)
+            entries[str(uid)] = {
+                "uid": uid,
+                "si": sample.si,
+                "v": sample.value,
+                "t": sample.time_ms,
+                "s": sample.status,
+                "r": sample.reason,
+            }
         elif isinstance(sample, dict):
-            parsed[uid] = parse_sample(uid, loads(dumps(sample)))
-    data = dataclasses.replace(ems.coordinator.data, realtime=parsed)
+            entries[str(uid)] = {**loads(dumps(sample)), "uid": uid}
+    # the coordinator dispatches the raw realtime entries to the enabled sensors itself
+    data = dataclasses.replace(ems.coordinator.data, entries=entries)
     ems.coordinator.async_set_updated_data(data)
     await check_entities(hass, "ems")
 
