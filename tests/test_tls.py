@@ -274,7 +274,7 @@ async def test_changed_certificate_is_refused_with_a_repair_issue(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**device.form(sim), CONF_PASSWORD: "", CONF_VERIFY_SSL: False}
     )
-    assert result["step_id"] == "trust_new_certificate"
+    assert result["step_id"] == "trust_new_certificate", result.get("errors")
     assert result["description_placeholders"]["fingerprint"] == format_fingerprint(
         sim.certificate_sha256 or ""
     )
@@ -498,3 +498,13 @@ def test_action_error_for_certificates(hass: HomeAssistant) -> None:
     assert changed.translation_key == "certificate_changed"
     untrusted = action_error(hass, entry, EnergyHubCertificateError("untrusted"))  # type: ignore[arg-type]
     assert untrusted.translation_key == "certificate_untrusted"
+
+
+@pytest.fixture(autouse=True)
+def _no_history_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """eGauge entries made through the flow import no history here.
+
+    The history import paces its requests on the event loop's clock, which the frozen test
+    clock never moves; these tests are about certificates, not history.
+    """
+    monkeypatch.setattr("custom_components.energy_hub.vendors.egauge.flow.DEFAULT_HISTORY_DAYS", 0)
