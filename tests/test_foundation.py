@@ -525,3 +525,63 @@ async def test_vendor_options_steps(
     )
     assert entry.options == {"rate": 7, CONF_SCAN_INTERVAL: 45}
     await hass.async_block_till_done()
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    """The suggested values of a shown form, by field."""
+    return {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+
+
+async def test_reauth_unreachable_is_a_form_error(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """An error for a field the reauth form lacks (host) is shown as a form error."""
+    entry = await _setup(hass, sim)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_HOST: "http://127.0.0.1:9"}
+    )
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "typed"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    # what was typed stays in the form; nothing stored is prefilled
+    assert _suggested(result) == {CONF_PASSWORD: "typed"}
+
+
+async def test_reauth_form_prefills_no_stored_secret(
+    hass: HomeAssistant, sim: DemoSimulator
+) -> None:
+    """The first reauth form is empty: the stored password is never prefilled."""
+    entry = await _setup(hass, sim)
+    result = await entry.start_reauth_flow(hass)
+    assert _suggested(result) == {CONF_PASSWORD: None}
+
+
+async def test_form_error_keeps_typed_secret(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """After a failed attempt the form keeps what was typed, the password too."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "demo"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(sim, password="wrong")
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result) == _user_input(sim, password="wrong")
+
+
+async def test_reconfigure_error_keeps_typed_secret(
+    hass: HomeAssistant, sim: DemoSimulator
+) -> None:
+    """Reconfigure never prefills the stored password, but keeps a typed one after an error."""
+    entry = await _setup(hass, sim)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested(result)[CONF_PASSWORD] is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_user_input(sim, password="typo")}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result)[CONF_PASSWORD] == "typo"

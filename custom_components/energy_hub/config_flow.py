@@ -66,7 +66,38 @@ def _secrets_optional(schema: vol.Schema, secret_keys: frozenset[str]) -> vol.Sc
     return vol.Schema(fields)
 
 
-def _suggest(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
+def _fields(schema: vol.Schema | None) -> set[str]:
+    """The field names of a form."""
+    if schema is None:
+        return set()
+    return {
+        str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
+        for marker in schema.schema
+    }
+
+
+def fit_errors(
+    schema: vol.Schema | None, errors: Mapping[str, str] | None
+) -> dict[str, str] | None:
+    """Errors for fields the form lacks (e.g. ``host`` in the reauth form) become ``base``.
+
+    Home Assistant shows an error only next to a field of the form; one filed under a
+    missing field would vanish and the form would come back without a word.
+    """
+    if not errors:
+        return None if errors is None else {}
+    fields = _fields(schema)
+    fitted: dict[str, str] = {}
+    for key, error in errors.items():
+        if key != "base" and key not in fields:
+            fitted.setdefault("base", error)
+        else:
+            fitted[key] = error
+    return fitted
+
+
+def suggest_values(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
+    """The same form with ``defaults`` as suggested values (what the user typed before)."""
     fields: dict[vol.Marker, Any] = {}
     for marker, validator in schema.schema.items():
         key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
@@ -157,11 +188,12 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
-            defaults = _without_secrets(vendor, user_input)
+            # what the user typed in this flow stays in the form, secrets included
+            defaults = dict(user_input)
         schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
         return self.async_show_form(
             step_id=step_id,
-            data_schema=_suggest(schema, defaults) if defaults else schema,
+            data_schema=suggest_values(schema, defaults) if defaults else schema,
             errors=errors,
             description_placeholders=placeholders or None,
         )
@@ -266,6 +298,26 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
 
         return finish
 
+    def async_show_form(
+        self,
+        *,
+        step_id: str | None = None,
+        data_schema: vol.Schema | None = None,
+        errors: dict[str, str] | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+        last_step: bool | None = None,
+        preview: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form; errors of fields it lacks are shown as form errors (any step)."""
+        return super().async_show_form(
+            step_id=step_id,
+            data_schema=data_schema,
+            errors=fit_errors(data_schema, errors),
+            description_placeholders=description_placeholders,
+            last_step=last_step,
+            preview=preview,
+        )
+
     # -- reauth ------------------------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -280,6 +332,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor = get_vendor(entry.data[CONF_VENDOR])
         errors: dict[str, str] = {}
         placeholders = {"name": entry.title}
+        schema = vendor.reauth_schema()
         if user_input is not None:
             data = {**entry.data, **user_input}
             finish = self._finish_entry(entry)
@@ -288,9 +341,11 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
+            # keep what was typed in this flow (never the stored secrets)
+            schema = suggest_values(schema, user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vendor.reauth_schema(),
+            data_schema=schema,
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -318,11 +373,17 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
-            defaults = _without_secrets(vendor, user_input)
-        schema = _secrets_optional(vendor.connection_schema(defaults), vendor.secret_keys)
+            # what was typed stays (secrets too); a secret left empty stays empty
+            defaults = {
+                **_without_secrets(vendor, user_input),
+                **{k: v for k, v in user_input.items() if k in vendor.secret_keys and v},
+            }
+        schema = _secrets_optional(
+            vendor.connection_schema(_without_secrets(vendor, defaults)), vendor.secret_keys
+        )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_suggest(schema, defaults),
+            data_schema=suggest_values(schema, defaults),
             errors=errors,
             description_placeholders=placeholders,
         )

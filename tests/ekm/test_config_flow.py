@@ -253,3 +253,17 @@ async def test_flow_meter_without_reads(hass: HomeAssistant, sim: EkmSimulator) 
     # the first poll tells protocol and gateway: relays are offered
     ent_reg = er.async_get(hass)
     assert ent_reg.async_get_entity_id("switch", DOMAIN, "ekm_000300000001_relay_1")
+
+
+async def test_typo_keeps_key_and_token(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """One typo does not wipe key and token: the form keeps what was typed."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: "typo", CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert result["errors"] == {"base": "ekm_invalid_key"}
+    suggested = {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+    assert suggested == {CONF_API_KEY: "typo", CONF_API_TOKEN: DEFAULT_TOKEN}

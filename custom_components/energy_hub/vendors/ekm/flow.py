@@ -12,6 +12,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ...api import EnergyHubApiError, EnergyHubAuthError
+from ...config_flow import suggest_values
 from ...const import LOGGER
 from ...contract import FlowError, Vendor, VendorFlow
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
@@ -56,7 +57,11 @@ async def async_step_credentials(
                 **found,
             }
             return await async_step_gateway(vendor, flow, None)
-    return flow.async_show_form(step_id=VENDOR_KEY, data_schema=credentials_schema(), errors=errors)
+    schema = credentials_schema()
+    if user_input is not None:
+        # keep what was typed in this flow (one typo must not wipe key and token)
+        schema = suggest_values(schema, user_input)
+    return flow.async_show_form(step_id=VENDOR_KEY, data_schema=schema, errors=errors)
 
 
 def _meter_label(meter: str, info: dict[str, Any]) -> str:
