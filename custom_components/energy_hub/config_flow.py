@@ -19,7 +19,15 @@ import voluptuous as vol
 
 from .api.errors import EnergyHubApiError
 from .api.tls import PeerCertificate, async_fetch_certificate
-from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .const import (
+    CONF_CERTIFICATE_SHA256,
+    CONF_VENDOR,
+    CONF_VERIFY_SSL,
+    CONFIG_MINOR_VERSION,
+    CONFIG_VERSION,
+    DOMAIN,
+    LOGGER,
+)
 from .contract import (
     VENDORS,
     DeviceIdentity,
@@ -114,10 +122,10 @@ def suggest_values(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schem
 class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add, reauthenticate and reconfigure Energy Hub devices."""
 
-    VERSION = 1
-    #: 1.2: entries of vendors with ``tls_pinning`` always have ``verify_ssl`` (see
-    #: ``async_migrate_entry`` in ``__init__.py``)
-    MINOR_VERSION = 2
+    #: 1.2: entries of vendors with ``tls_pinning`` always have ``verify_ssl``; 1.3: EKM
+    #: meter ids scoped to the gateway (see ``async_migrate_entry`` in ``__init__.py``)
+    VERSION = CONFIG_VERSION
+    MINOR_VERSION = CONFIG_MINOR_VERSION
 
     def __init__(self) -> None:
         """Start with no vendor chosen."""
