@@ -140,11 +140,10 @@ async def test_migrate_taken_id(hass: HomeAssistant, sim: EkmSimulator) -> None:
 
 
 async def test_migration_refused(hass: HomeAssistant) -> None:
-    """A newer version (downgrade), an unknown vendor or an EKM entry without gateway fail."""
+    """A newer version (downgrade) or an EKM entry without gateway cannot be migrated."""
     newer = MockConfigEntry(domain=DOMAIN, data=entry_data(), version=CONFIG_VERSION + 1)
-    unknown = MockConfigEntry(domain=DOMAIN, data={"vendor": "nope"}, minor_version=1)
     broken = MockConfigEntry(domain=DOMAIN, data=entry_data(ekm_gateway=""), minor_version=1)
-    for entry in (newer, unknown, broken):
+    for entry in (newer, broken):
         entry.add_to_hass(hass)
         assert not await hass.config_entries.async_setup(entry.entry_id)
         assert entry.state is ConfigEntryState.MIGRATION_ERROR
