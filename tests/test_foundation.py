@@ -20,7 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,6 +32,7 @@ import voluptuous as vol
 
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from custom_components.energy_hub.contract import VENDORS, register
+from custom_components.energy_hub.coordinator import UNREACHABLE_AFTER_POLLS
 
 from .common import advance
 from .conftest import StartSimulator
@@ -585,3 +586,65 @@ async def test_reconfigure_error_keeps_typed_secret(
     )
     assert result["errors"] == {"base": "invalid_auth"}
     assert _suggested(result)[CONF_PASSWORD] == "typo"
+
+
+async def test_unreachable_for_long_raises_a_repair_issue(
+    hass: HomeAssistant, sim: DemoSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A device unreachable for several polls shows a repair issue; it goes on recovery."""
+    entry = await _setup(hass, sim)
+    issue_id = f"unreachable_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    sim.faults.close_connection = True
+    for _ in range(UNREACHABLE_AFTER_POLLS - 1):
+        await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == STATE_UNAVAILABLE
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    await advance(hass, freezer, 11)
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "unreachable"
+    assert issue.translation_placeholders == {"name": entry.title}
+    assert not issue.is_fixable
+    # still unreachable: the issue stays (and is not raised twice)
+    await advance(hass, freezer, 11)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    sim.faults.reset()
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == "100.0"
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    # an entry unloaded while unreachable leaves no issue behind
+    sim.faults.close_connection = True
+    for _ in range(UNREACHABLE_AFTER_POLLS):
+        await advance(hass, freezer, 11)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_expected_outage_is_not_an_error(
+    hass: HomeAssistant,
+    sim: DemoSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After our own command (a reboot) failed polls are logged at info, not as errors."""
+    entry = await _setup(hass, sim)
+    coordinator = entry.runtime_data.coordinator
+    coordinator.expect_outage(timedelta(seconds=30))
+    sim.faults.close_connection = True
+    caplog.clear()
+    await advance(hass, freezer, 11)
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("as expected" in r.getMessage() for r in caplog.records if r.levelname == "INFO")
+    sim.faults.reset()
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == "100.0"
+    # once the grace period is over, an outage is an error again
+    await advance(hass, freezer, 30)
+    sim.faults.close_connection = True
+    caplog.clear()
+    await advance(hass, freezer, 11)
+    assert [r for r in caplog.records if r.levelname == "ERROR"]

@@ -358,3 +358,13 @@ async def test_typo_keeps_key_and_token(hass: HomeAssistant, sim: EkmSimulator) 
         for marker in result["data_schema"].schema
     }
     assert suggested == {CONF_API_KEY: "typo", CONF_API_TOKEN: DEFAULT_TOKEN}
+
+
+async def test_service_unavailable_is_said(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """EKM Push answering 503 is worded as 'service unavailable'."""
+    flow_id = await _start(hass)
+    sim.faults.status = 503
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert result["errors"] == {"base": "service_unavailable"}

@@ -135,7 +135,7 @@ async def test_meter_missing_and_cloud_down(
     hass: HomeAssistant, sim: EkmSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A meter the cloud stops reporting is unavailable; so is everything while offline."""
-    await setup_entry(hass)
+    entry = await setup_entry(hass)
     moved = sim.meters[M2]
     moved.gateway = "4016fa0000ff"
     await advance(hass, freezer, 61)
@@ -144,6 +144,9 @@ async def test_meter_missing_and_cloud_down(
     sim.faults.status = 503
     await advance(hass, freezer, 61)
     assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state == STATE_UNAVAILABLE
+    # a 503 is "service unavailable", not "a reply that could not be read"
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.last_exception.translation_key == "unavailable_service_unavailable"
     sim.faults.reset()
     await advance(hass, freezer, 61)
     assert state(hass, "sensor", f"ekm_{GATEWAY}_{M2}_kWh_Tot").state != STATE_UNAVAILABLE

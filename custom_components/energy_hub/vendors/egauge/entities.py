@@ -16,6 +16,7 @@ from ...const import DOMAIN
 from ...coordinator import action_error
 from ...entity import EnergyHubEntity
 from ...helpers import device_identifier
+from .const import REBOOT_GRACE
 from .coordinator import EgaugeCoordinator
 from .descriptions import HISTORY_IMPORT, SPLIT_SENSORS, EgaugeSensorDescription, descriptions_for
 
@@ -134,6 +135,7 @@ class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
             ) from err
         except EnergyHubApiError as err:
             raise action_error(self.hass, self.coordinator.config_entry, err) from err
+        self.coordinator.expect_outage(REBOOT_GRACE)
 
 
 class EgaugeHistoryImportSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):

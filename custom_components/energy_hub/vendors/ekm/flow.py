@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ...api import EnergyHubApiError, EnergyHubAuthError
+from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
 from ...config_flow import suggest_values
 from ...const import CONF_VENDOR, DOMAIN, LOGGER
 from ...contract import FlowError, Vendor, VendorFlow
@@ -199,5 +199,7 @@ def map_api_error(err: EnergyHubApiError, *, auth_error: str) -> FlowError:
     """A client error as a config-flow error."""
     if isinstance(err, EnergyHubAuthError):
         return FlowError(auth_error)
+    if isinstance(err, EnergyHubUnavailableError) and err.reason == "service_unavailable":
+        return FlowError("service_unavailable")
     # unreachable, or answering something that is not EKM Push
     return FlowError("cannot_connect")
