@@ -301,6 +301,15 @@ async def test_options_flow_sets_poll_interval(hass: HomeAssistant, sim: DemoSim
     entry = await _setup(hass, sim)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    # the form names the allowed range
+    assert result["description_placeholders"] == {"min": "5", "max": "300"}
+    for wrong in (2.0, 301):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_SCAN_INTERVAL: wrong}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_SCAN_INTERVAL: "scan_interval_range"}
+        assert result["description_placeholders"] == {"min": "5", "max": "300"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 60.0}
     )

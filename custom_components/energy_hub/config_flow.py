@@ -440,23 +440,33 @@ class EnergyHubOptionsFlow(OptionsFlowWithReload):
         """Show and store the poll interval and the vendor's options."""
         vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
         step_id = "settings" if vendor.options_steps() else "init"
+        placeholders = {"min": str(vendor.min_scan_interval), "max": str(vendor.max_scan_interval)}
+        errors: dict[str, str] = {}
         if user_input is not None:
-            new_options = {**self.config_entry.options, **user_input}
-            new_options[CONF_SCAN_INTERVAL] = int(new_options[CONF_SCAN_INTERVAL])
-            return self.async_create_entry(data=new_options)
+            interval = int(user_input[CONF_SCAN_INTERVAL])
+            if vendor.min_scan_interval <= interval <= vendor.max_scan_interval:
+                new_options = {**self.config_entry.options, **user_input}
+                new_options[CONF_SCAN_INTERVAL] = interval
+                return self.async_create_entry(data=new_options)
+            # our own check, so the message names the allowed range (translated)
+            errors[CONF_SCAN_INTERVAL] = "scan_interval_range"
         schema: dict[vol.Marker, Any] = {
             vol.Required(
                 CONF_SCAN_INTERVAL,
                 default=int(vendor.scan_interval(self.config_entry).total_seconds()),
             ): selector.NumberSelector(
                 selector.NumberSelectorConfig(
-                    min=vendor.min_scan_interval,
-                    max=vendor.max_scan_interval,
-                    step=1,
-                    mode=selector.NumberSelectorMode.BOX,
-                    unit_of_measurement="s",
+                    step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="s"
                 )
             ),
             **vendor.entry_options_schema(self.config_entry),
         }
-        return self.async_show_form(step_id=step_id, data_schema=vol.Schema(schema))
+        data_schema = vol.Schema(schema)
+        if user_input is not None:
+            data_schema = suggest_values(data_schema, user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=data_schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
