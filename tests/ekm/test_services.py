@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.api.ekm import THRESHOLD_TESTS
 from custom_components.energy_hub.const import DOMAIN
@@ -276,6 +277,13 @@ async def test_unknown_trigger_and_entry(hass: HomeAssistant, sim: EkmSimulator)
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "list_triggers", {"config_entry_id": "nope"}, response=True)
     assert err.value.translation_key == "ekm_entry_not_loaded"
+    # the entry picker also lists other vendors' entries: refused with a clear message
+    other = MockConfigEntry(domain=DOMAIN, title="eGauge meter", data={"vendor": "egauge"})
+    other.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "list_triggers", {"config_entry_id": other.entry_id}, response=True)
+    assert err.value.translation_key == "ekm_not_ekm_entry"
+    assert err.value.translation_placeholders == {"entry": "eGauge meter"}
     await hass.config_entries.async_unload(entry.entry_id)
     with pytest.raises(ServiceValidationError):
         await _call(hass, "list_triggers", {"config_entry_id": entry.entry_id}, response=True)

@@ -175,12 +175,10 @@ def validate_actions(
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
     entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
     entry: EnergyHubConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if (
-        entry is None
-        or entry.domain != DOMAIN
-        or entry.data.get(CONF_VENDOR) != VENDOR_KEY
-        or entry.state is not ConfigEntryState.LOADED
-    ):
+    if entry is not None and (entry.domain != DOMAIN or entry.data.get(CONF_VENDOR) != VENDOR_KEY):
+        # the picker can only filter by integration: eGauge, EMS and go-e entries show too
+        raise _invalid("ekm_not_ekm_entry", entry=entry.title)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
         raise _invalid("ekm_entry_not_loaded", entry=entry_id)
     return ekm_coordinator(entry)
 
