@@ -375,3 +375,25 @@ async def test_register_gone_between_polls(hass: HomeAssistant, meter: EgaugeSim
     assert entity.native_value is None
     assert entity.available is False
     assert sensors_for(coordinator, "reg0|P") == []
+
+
+async def test_entity_names_no_doubled_words(hass: HomeAssistant, meter: EgaugeSimulator) -> None:
+    """Register names are capitalised for display and never doubled by the total's word.
+
+    The unique ids stay as they were (built from the register, not the display name).
+    """
+    entry = await setup_meter(hass, meter)
+    ent_reg = er.async_get(hass)
+    names = {
+        e.unique_id: e.original_name
+        for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+    }
+    assert names[f"{SERIAL}_reg2_apparent_energy"] == "Apparent energy"
+    assert names[f"{SERIAL}_reg3_reactive_energy"] == "Reactive energy"
+    assert names[f"{SERIAL}_reg9_irradiation"] == "Irradiance total"
+    assert names[f"{SERIAL}_reg0_energy"] == "Grid energy"
+    assert names[f"{SERIAL}_virt_use_power"] == "Use"
+    assert names[f"{SERIAL}_virt_gen_energy"] == "Gen energy"
+    for name in names.values():
+        words = (name or "").lower().split()
+        assert all(a != b for a, b in zip(words, words[1:], strict=False)), name
