@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -396,4 +397,4 @@ async def test_entity_names_no_doubled_words(hass: HomeAssistant, meter: EgaugeS
     assert names[f"{SERIAL}_virt_gen_energy"] == "Gen energy"
     for name in names.values():
         words = (name or "").lower().split()
-        assert all(a != b for a, b in zip(words, words[1:], strict=False)), name
+        assert all(a != b for a, b in pairwise(words)), name
