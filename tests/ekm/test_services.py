@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -362,3 +365,18 @@ async def test_update_conditions_check_stored_email_action(
         },
     )
     assert sim.triggers[uid].data["conditions"][0]["threshold_test"] == "<"
+
+
+async def test_trigger_fields_show_examples(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """The conditions and actions fields of the trigger actions come with an example."""
+    await setup_entry(hass)
+    descriptions = await async_get_all_descriptions(hass)
+    for service in ("create_trigger", "update_trigger"):
+        placeholders = descriptions[DOMAIN][service]["description_placeholders"]
+        conditions = json.loads(placeholders["condition_example"])
+        actions = json.loads(placeholders["action_example"])
+        assert conditions[0]["type"] == "data"
+        assert actions[0]["command"] == "setRelay"
+    translations = await async_get_translations(hass, "en", "services", [DOMAIN])
+    key = f"component.{DOMAIN}.services.create_trigger.fields.conditions.description"
+    assert "{condition_example}" in translations[key]
