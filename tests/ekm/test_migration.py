@@ -1,4 +1,4 @@
-"""Two gateways of one account, and the migration of the unscoped meter ids (1.1 -> 1.2)."""
+"""Two gateways of one account, and the migration of the unscoped meter ids (1.1/1.2 -> 1.3)."""
 
 from __future__ import annotations
 
