@@ -15,12 +15,7 @@ import voluptuous as vol
 from ...api.egauge import EgaugeClient, MeterInfo
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubCertificateError
 from ...const import DOMAIN
-from ...contract import (
-    EnergyHubConfigEntry,
-    EnergyHubRuntimeData,
-    OptionsStepHandler,
-    Vendor,
-)
+from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
 from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
 from ...statistics import EnergyStore
