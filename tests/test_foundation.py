@@ -20,7 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,6 +32,7 @@ import voluptuous as vol
 
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from custom_components.energy_hub.contract import VENDORS, register
+from custom_components.energy_hub.coordinator import UNREACHABLE_AFTER_POLLS
 
 from .common import advance
 from .conftest import StartSimulator
@@ -300,6 +301,15 @@ async def test_options_flow_sets_poll_interval(hass: HomeAssistant, sim: DemoSim
     entry = await _setup(hass, sim)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    # the form names the allowed range
+    assert result["description_placeholders"] == {"min": "5", "max": "300"}
+    for wrong in (2.0, 301):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_SCAN_INTERVAL: wrong}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_SCAN_INTERVAL: "scan_interval_range"}
+        assert result["description_placeholders"] == {"min": "5", "max": "300"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 60.0}
     )
@@ -525,3 +535,125 @@ async def test_vendor_options_steps(
     )
     assert entry.options == {"rate": 7, CONF_SCAN_INTERVAL: 45}
     await hass.async_block_till_done()
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    """The suggested values of a shown form, by field."""
+    return {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+
+
+async def test_reauth_unreachable_is_a_form_error(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """An error for a field the reauth form lacks (host) is shown as a form error."""
+    entry = await _setup(hass, sim)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_HOST: "http://127.0.0.1:9"}
+    )
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "typed"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    # what was typed stays in the form; nothing stored is prefilled
+    assert _suggested(result) == {CONF_PASSWORD: "typed"}
+
+
+async def test_reauth_form_prefills_no_stored_secret(
+    hass: HomeAssistant, sim: DemoSimulator
+) -> None:
+    """The first reauth form is empty: the stored password is never prefilled."""
+    entry = await _setup(hass, sim)
+    result = await entry.start_reauth_flow(hass)
+    assert _suggested(result) == {CONF_PASSWORD: None}
+
+
+async def test_form_error_keeps_typed_secret(hass: HomeAssistant, sim: DemoSimulator) -> None:
+    """After a failed attempt the form keeps what was typed, the password too."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "demo"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(sim, password="wrong")
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result) == _user_input(sim, password="wrong")
+
+
+async def test_reconfigure_error_keeps_typed_secret(
+    hass: HomeAssistant, sim: DemoSimulator
+) -> None:
+    """Reconfigure never prefills the stored password, but keeps a typed one after an error."""
+    entry = await _setup(hass, sim)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested(result)[CONF_PASSWORD] is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_user_input(sim, password="typo")}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result)[CONF_PASSWORD] == "typo"
+
+
+async def test_unreachable_for_long_raises_a_repair_issue(
+    hass: HomeAssistant, sim: DemoSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A device unreachable for several polls shows a repair issue; it goes on recovery."""
+    entry = await _setup(hass, sim)
+    issue_id = f"unreachable_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    sim.faults.close_connection = True
+    for _ in range(UNREACHABLE_AFTER_POLLS - 1):
+        await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == STATE_UNAVAILABLE
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    await advance(hass, freezer, 11)
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "unreachable"
+    assert issue.translation_placeholders == {"name": entry.title}
+    assert not issue.is_fixable
+    # still unreachable: the issue stays (and is not raised twice)
+    await advance(hass, freezer, 11)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    sim.faults.reset()
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == "100.0"
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    # an entry unloaded while unreachable leaves no issue behind
+    sim.faults.close_connection = True
+    for _ in range(UNREACHABLE_AFTER_POLLS):
+        await advance(hass, freezer, 11)
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_expected_outage_is_not_an_error(
+    hass: HomeAssistant,
+    sim: DemoSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After our own command (a reboot) failed polls are logged at info, not as errors."""
+    entry = await _setup(hass, sim)
+    coordinator = entry.runtime_data.coordinator
+    coordinator.expect_outage(timedelta(seconds=30))
+    sim.faults.close_connection = True
+    caplog.clear()
+    await advance(hass, freezer, 11)
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("as expected" in r.getMessage() for r in caplog.records if r.levelname == "INFO")
+    sim.faults.reset()
+    await advance(hass, freezer, 11)
+    assert hass.states.get("sensor.channel_a_power").state == "100.0"
+    # once the grace period is over, an outage is an error again
+    await advance(hass, freezer, 30)
+    sim.faults.close_connection = True
+    caplog.clear()
+    await advance(hass, freezer, 11)
+    assert [r for r in caplog.records if r.levelname == "ERROR"]

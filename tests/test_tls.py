@@ -38,6 +38,7 @@ from custom_components.energy_hub.const import (
     CONF_CERTIFICATE_SHA256,
     CONF_VENDOR,
     CONF_VERIFY_SSL,
+    CONFIG_MINOR_VERSION,
     DOMAIN,
 )
 from custom_components.energy_hub.coordinator import action_error
@@ -188,7 +189,7 @@ async def test_default_verification_refuses_then_trusting_pins(
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.minor_version == 2
+    assert entry.minor_version == CONFIG_MINOR_VERSION
     assert sim.requests(device.poll_path)
     assert _sensor_state(hass, device, sim) != STATE_UNAVAILABLE
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"certificate_{entry.entry_id}") is None
@@ -240,7 +241,8 @@ async def test_trust_step_device_gone(hass: HomeAssistant, device: Device, sim: 
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "trust_certificate"
-    assert result["errors"] == {CONF_HOST: "cannot_connect"}
+    # the trust form has no host field: the error is a form error, not lost
+    assert result["errors"] == {"base": "cannot_connect"}
 
 
 async def test_changed_certificate_is_refused_with_a_repair_issue(
@@ -362,7 +364,7 @@ async def test_migration_pins_at_next_connection(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, CONFIG_MINOR_VERSION)
     assert entry.data[CONF_VERIFY_SSL] is False
     assert entry.data[CONF_CERTIFICATE_SHA256] == sim.certificate_sha256
     assert _sensor_state(hass, device, sim) != STATE_UNAVAILABLE
@@ -392,7 +394,7 @@ async def test_migration_keeps_a_verifying_entry_and_plain_http(
     verifying.add_to_hass(hass)
     assert await hass.config_entries.async_setup(verifying.entry_id)
     await hass.async_block_till_done()
-    assert verifying.minor_version == 2
+    assert verifying.minor_version == CONFIG_MINOR_VERSION
     assert verifying.data[CONF_VERIFY_SSL] is True
     assert CONF_CERTIFICATE_SHA256 not in verifying.data
     assert await hass.config_entries.async_remove(verifying.entry_id)
@@ -423,7 +425,7 @@ async def test_migration_of_other_vendors_and_from_the_future(
     goe.add_to_hass(hass)
     await hass.config_entries.async_setup(goe.entry_id)
     await hass.async_block_till_done()
-    assert goe.minor_version == 2
+    assert goe.minor_version == CONFIG_MINOR_VERSION
     assert CONF_VERIFY_SSL not in goe.data
 
     future = MockConfigEntry(

@@ -9,7 +9,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .const import CONF_VENDOR, CONF_VERIFY_SSL, CONFIG_MINOR_VERSION, DOMAIN, LOGGER
 from .contract import VENDORS, EnergyHubConfigEntry, get_vendor
 from .helpers import (
     async_pin_learned_certificate,
@@ -65,15 +65,24 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) 
     1.1 -> 1.2: an entry of a vendor with ``tls_pinning`` and without ``verify_ssl`` did
     not verify the certificate; it now says so (a missing flag means "verify" from 1.2 on),
     and its certificate is pinned at the next successful connection.
+    1.2 -> 1.3 (and any later step of a vendor): ``Vendor.async_migrate_entry`` (EKM scopes
+    its meter unique ids and devices to the gateway).
     """
     # (an entry of a newer major version never gets here: Home Assistant refuses it)
+    from_version = (entry.version, entry.minor_version)
+    vendor = VENDORS.get(str(entry.data.get(CONF_VENDOR)))
     if entry.version == 1 and entry.minor_version < 2:
         data = dict(entry.data)
-        vendor = VENDORS.get(str(data.get(CONF_VENDOR)))
         if vendor is not None and vendor.tls_pinning and CONF_VERIFY_SSL not in data:
             data[CONF_VERIFY_SSL] = False
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
-        LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    if vendor is not None and not await vendor.async_migrate_entry(hass, entry, from_version):
+        return False
+    if entry.minor_version < CONFIG_MINOR_VERSION:
+        hass.config_entries.async_update_entry(entry, minor_version=CONFIG_MINOR_VERSION)
+    LOGGER.debug(
+        "Migrated %s from version %s.%s to 1.%s", entry.title, *from_version, CONFIG_MINOR_VERSION
+    )
     return True
 
 

@@ -19,7 +19,15 @@ import voluptuous as vol
 
 from .api.errors import EnergyHubApiError
 from .api.tls import PeerCertificate, async_fetch_certificate
-from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .const import (
+    CONF_CERTIFICATE_SHA256,
+    CONF_VENDOR,
+    CONF_VERIFY_SSL,
+    CONFIG_MINOR_VERSION,
+    CONFIG_VERSION,
+    DOMAIN,
+    LOGGER,
+)
 from .contract import (
     VENDORS,
     DeviceIdentity,
@@ -66,7 +74,38 @@ def _secrets_optional(schema: vol.Schema, secret_keys: frozenset[str]) -> vol.Sc
     return vol.Schema(fields)
 
 
-def _suggest(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
+def _fields(schema: vol.Schema | None) -> set[str]:
+    """The field names of a form."""
+    if schema is None:
+        return set()
+    return {
+        str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
+        for marker in schema.schema
+    }
+
+
+def fit_errors(
+    schema: vol.Schema | None, errors: Mapping[str, str] | None
+) -> dict[str, str] | None:
+    """Errors for fields the form lacks (e.g. ``host`` in the reauth form) become ``base``.
+
+    Home Assistant shows an error only next to a field of the form; one filed under a
+    missing field would vanish and the form would come back without a word.
+    """
+    if not errors:
+        return None if errors is None else {}
+    fields = _fields(schema)
+    fitted: dict[str, str] = {}
+    for key, error in errors.items():
+        if key != "base" and key not in fields:
+            fitted.setdefault("base", error)
+        else:
+            fitted[key] = error
+    return fitted
+
+
+def suggest_values(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
+    """The same form with ``defaults`` as suggested values (what the user typed before)."""
     fields: dict[vol.Marker, Any] = {}
     for marker, validator in schema.schema.items():
         key = str(marker.schema) if isinstance(marker, vol.Marker) else str(marker)
@@ -83,10 +122,10 @@ def _suggest(schema: vol.Schema, defaults: Mapping[str, Any]) -> vol.Schema:
 class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add, reauthenticate and reconfigure Energy Hub devices."""
 
-    VERSION = 1
-    #: 1.2: entries of vendors with ``tls_pinning`` always have ``verify_ssl`` (see
-    #: ``async_migrate_entry`` in ``__init__.py``)
-    MINOR_VERSION = 2
+    #: 1.2: entries of vendors with ``tls_pinning`` always have ``verify_ssl``; 1.3: EKM
+    #: meter ids scoped to the gateway (see ``async_migrate_entry`` in ``__init__.py``)
+    VERSION = CONFIG_VERSION
+    MINOR_VERSION = CONFIG_MINOR_VERSION
 
     def __init__(self) -> None:
         """Start with no vendor chosen."""
@@ -157,11 +196,12 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
-            defaults = _without_secrets(vendor, user_input)
+            # what the user typed in this flow stays in the form, secrets included
+            defaults = dict(user_input)
         schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
         return self.async_show_form(
             step_id=step_id,
-            data_schema=_suggest(schema, defaults) if defaults else schema,
+            data_schema=suggest_values(schema, defaults) if defaults else schema,
             errors=errors,
             description_placeholders=placeholders or None,
         )
@@ -266,6 +306,26 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
 
         return finish
 
+    def async_show_form(
+        self,
+        *,
+        step_id: str | None = None,
+        data_schema: vol.Schema | None = None,
+        errors: dict[str, str] | None = None,
+        description_placeholders: Mapping[str, str] | None = None,
+        last_step: bool | None = None,
+        preview: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form; errors of fields it lacks are shown as form errors (any step)."""
+        return super().async_show_form(
+            step_id=step_id,
+            data_schema=data_schema,
+            errors=fit_errors(data_schema, errors),
+            description_placeholders=description_placeholders,
+            last_step=last_step,
+            preview=preview,
+        )
+
     # -- reauth ------------------------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -280,6 +340,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor = get_vendor(entry.data[CONF_VENDOR])
         errors: dict[str, str] = {}
         placeholders = {"name": entry.title}
+        schema = vendor.reauth_schema()
         if user_input is not None:
             data = {**entry.data, **user_input}
             finish = self._finish_entry(entry)
@@ -288,9 +349,11 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
+            # keep what was typed in this flow (never the stored secrets)
+            schema = suggest_values(schema, user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vendor.reauth_schema(),
+            data_schema=schema,
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -318,11 +381,17 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await finish(identity, data)
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
-            defaults = _without_secrets(vendor, user_input)
-        schema = _secrets_optional(vendor.connection_schema(defaults), vendor.secret_keys)
+            # what was typed stays (secrets too); a secret left empty stays empty
+            defaults = {
+                **_without_secrets(vendor, user_input),
+                **{k: v for k, v in user_input.items() if k in vendor.secret_keys and v},
+            }
+        schema = _secrets_optional(
+            vendor.connection_schema(_without_secrets(vendor, defaults)), vendor.secret_keys
+        )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_suggest(schema, defaults),
+            data_schema=suggest_values(schema, defaults),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -371,23 +440,33 @@ class EnergyHubOptionsFlow(OptionsFlowWithReload):
         """Show and store the poll interval and the vendor's options."""
         vendor = get_vendor(self.config_entry.data[CONF_VENDOR])
         step_id = "settings" if vendor.options_steps() else "init"
+        placeholders = {"min": str(vendor.min_scan_interval), "max": str(vendor.max_scan_interval)}
+        errors: dict[str, str] = {}
         if user_input is not None:
-            new_options = {**self.config_entry.options, **user_input}
-            new_options[CONF_SCAN_INTERVAL] = int(new_options[CONF_SCAN_INTERVAL])
-            return self.async_create_entry(data=new_options)
+            interval = int(user_input[CONF_SCAN_INTERVAL])
+            if vendor.min_scan_interval <= interval <= vendor.max_scan_interval:
+                new_options = {**self.config_entry.options, **user_input}
+                new_options[CONF_SCAN_INTERVAL] = interval
+                return self.async_create_entry(data=new_options)
+            # our own check, so the message names the allowed range (translated)
+            errors[CONF_SCAN_INTERVAL] = "scan_interval_range"
         schema: dict[vol.Marker, Any] = {
             vol.Required(
                 CONF_SCAN_INTERVAL,
                 default=int(vendor.scan_interval(self.config_entry).total_seconds()),
             ): selector.NumberSelector(
                 selector.NumberSelectorConfig(
-                    min=vendor.min_scan_interval,
-                    max=vendor.max_scan_interval,
-                    step=1,
-                    mode=selector.NumberSelectorMode.BOX,
-                    unit_of_measurement="s",
+                    step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="s"
                 )
             ),
             **vendor.entry_options_schema(self.config_entry),
         }
-        return self.async_show_form(step_id=step_id, data_schema=vol.Schema(schema))
+        data_schema = vol.Schema(schema)
+        if user_input is not None:
+            data_schema = suggest_values(data_schema, user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=data_schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )

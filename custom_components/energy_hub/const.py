@@ -19,6 +19,13 @@ CONF_VERIFY_SSL: Final = "verify_ssl"
 #: certificate the user chose to trust.
 CONF_CERTIFICATE_SHA256: Final = "certificate_sha256"
 
+#: Config-entry version this code writes (``ConfigFlow.VERSION``/``MINOR_VERSION``).
+#: Older entries are migrated by ``async_migrate_entry`` (and ``Vendor.async_migrate_entry``).
+#: 1.2: ``verify_ssl`` always stored for vendors with TLS pinning.
+#: 1.3: EKM meter unique ids and devices scoped to the gateway.
+CONFIG_VERSION: Final = 1
+CONFIG_MINOR_VERSION: Final = 3
+
 #: Keys that are always redacted from diagnostics.
 TO_REDACT: Final = frozenset(
     {

@@ -56,6 +56,14 @@ class VendorFlow(FormFlow, Protocol):
     #: Data gathered by earlier steps of a multi-step vendor flow.
     flow_data: dict[str, Any]
 
+    def async_abort(
+        self,
+        *,
+        reason: str,
+        description_placeholders: Mapping[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Abort the flow (``FlowHandler.async_abort``)."""
+
     def async_show_menu(
         self,
         *,
@@ -282,6 +290,16 @@ class Vendor(ABC):
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
         """Add this vendor's entities of ``platform`` (and track new ones)."""
+
+    async def async_migrate_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry, from_version: tuple[int, int]
+    ) -> bool:
+        """Migrate an entry stored by an older version (data, unique ids, devices).
+
+        ``from_version`` is the entry's (version, minor version); the integration stores
+        the current version afterwards. Return False when the entry cannot be migrated.
+        """
+        return True
 
     async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
         """Release what ``async_setup_entry`` created beyond the coordinators."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import timedelta
+from datetime import datetime, timedelta
 import math
 from typing import ClassVar
 
@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     EnergyHubApiError,
@@ -28,6 +29,13 @@ from .contract import EnergyHubConfigEntry
 
 #: Failed polls in a row, for the same reason, before a repair issue is raised.
 REPAIR_AFTER_POLLS = 3
+#: Polls in a row the device (or its cloud) could not be reached before the
+#: ``unreachable`` repair issue shows: a short outage raises nothing.
+UNREACHABLE_AFTER_POLLS = 5
+#: The repair reason (and issue translation key) of a device that cannot be reached.
+REASON_UNREACHABLE = "unreachable"
+#: Unavailable reasons that mean "cannot be reached" as well (a cloud answering 503).
+UNREACHABLE_REASONS = frozenset({"service_unavailable"})
 
 
 def certificate_error_key(err: EnergyHubCertificateError) -> str:
@@ -168,6 +176,8 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self._repair_count = 0
         #: the interval to return to after a rate limit (None: no back-off active)
         self._normal_interval: timedelta | None = None
+        #: Until then a failed poll is expected (our own reboot command): no error logged.
+        self._quiet_until: datetime | None = None
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -183,12 +193,20 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
         except EnergyHubUnavailableError as err:
             if isinstance(err, EnergyHubRateLimitError):
                 self._async_back_off(err.retry_after)
-            self._async_track_repair(err.reason)
+            self._async_track_repair(
+                REASON_UNREACHABLE if err.reason in UNREACHABLE_REASONS else err.reason
+            )
             raise self.translate_error(err) from err
         except EnergyHubCertificateError as err:
+            # its own repair issue, at once (before the connection errors it derives from)
+            self._async_track_repair(None)
             async_certificate_issue(self.hass, self.config_entry, err)
             raise self.translate_error(err) from err
+        except EnergyHubConnectionError as err:
+            self._async_track_repair(REASON_UNREACHABLE)
+            raise self.translate_error(err) from err
         except EnergyHubApiError as err:
+            self._async_track_repair(None)
             raise self.translate_error(err) from err
         self._async_track_repair(None)
         async_certificate_issue(self.hass, self.config_entry, None)
@@ -218,11 +236,44 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self.update_interval = self._normal_interval or None
             self._normal_interval = None
 
+    def expect_outage(self, duration: timedelta) -> None:
+        """Our own command (a reboot) makes the device unreachable for ``duration``.
+
+        Failed polls in that time are expected: logged at info level, not as errors.
+        """
+        self._quiet_until = dt_util.utcnow() + duration
+
+    async def _async_refresh(
+        self,
+        log_failures: bool = True,
+        raise_on_auth_failed: bool = False,
+        scheduled: bool = False,
+        raise_on_entry_error: bool = False,
+    ) -> None:
+        quiet = self._quiet_until is not None and dt_util.utcnow() < self._quiet_until
+        if not quiet:
+            self._quiet_until = None
+        was_ok = self.last_update_success
+        await super()._async_refresh(
+            log_failures=log_failures and not quiet,
+            raise_on_auth_failed=raise_on_auth_failed,
+            scheduled=scheduled,
+            raise_on_entry_error=raise_on_entry_error,
+        )
+        if quiet and was_ok and not self.last_update_success:
+            LOGGER.info(
+                "%s is unavailable after our own command, as expected: %s",
+                self.name,
+                self.last_exception,
+            )
+
     def _async_track_repair(self, reason: str | None) -> None:
         """Raise a repair issue when a reason the user must fix persists; clear it after.
 
-        Only reasons listed in ``repair_reasons`` count, and only after
-        ``REPAIR_AFTER_POLLS`` failed polls in a row, so a short outage raises nothing.
+        Reasons listed in ``repair_reasons`` count after ``REPAIR_AFTER_POLLS`` failed
+        polls in a row, an unreachable device (connection errors, time-outs, a cloud
+        answering 503) after ``UNREACHABLE_AFTER_POLLS``: a short outage raises nothing.
+        The issue goes with the first poll that ends otherwise.
         """
         if reason == self._repair_reason:
             self._repair_count += 1
@@ -231,11 +282,13 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id(self._repair_reason))
             self._repair_reason = reason
             self._repair_count = 1
-        if (
-            reason is not None
-            and reason in self.repair_reasons
-            and self._repair_count == REPAIR_AFTER_POLLS
-        ):
+        if reason == REASON_UNREACHABLE:
+            threshold = UNREACHABLE_AFTER_POLLS
+        elif reason in self.repair_reasons:
+            threshold = REPAIR_AFTER_POLLS
+        else:
+            return
+        if self._repair_count == threshold:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
@@ -246,6 +299,14 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_key=reason,
                 translation_placeholders={"name": self.config_entry.title},
             )
+
+    async def async_shutdown(self) -> None:
+        """Stop polling; an unloaded entry leaves no repair issue behind."""
+        if self._repair_reason is not None:
+            ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id(self._repair_reason))
+            self._repair_reason = None
+            self._repair_count = 0
+        await super().async_shutdown()
 
     def _repair_issue_id(self, reason: str) -> str:
         return f"{reason}_{self.config_entry.entry_id}"

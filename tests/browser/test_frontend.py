@@ -73,8 +73,8 @@ WALKS: dict[str, Walk] = {
     "demo": Walk(steps=({"host": "{url}"},), expect=(r"\b100\W*W\b", r"\b25(1|0\.5)\W*W\b")),
     "egauge": Walk(),
     "ems": Walk(),
-    # key and token, then the gateway and meters step, submitted with its preselection
-    "ekm": Walk(steps=({}, {ACCEPT_DEFAULTS: "yes"})),
+    # key and token, then the gateway step and the meters step, each with its preselection
+    "ekm": Walk(steps=({}, {ACCEPT_DEFAULTS: "yes"}, {ACCEPT_DEFAULTS: "yes"})),
     # the cloud mode: the simulator's cloud front stands in for <serial>.api.v3.go-e.io
     "goe": Walk(steps=("goe_cloud", {})),
 }
@@ -152,7 +152,12 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
             _pick(ui, step)
             continue
         form_inputs = dialog.locator("ha-form input")
-        form_inputs.first.wait_for(timeout=TIMEOUT_MS)
+        if ACCEPT_DEFAULTS in step:
+            # a form of selectors only (a drop-down) may have no <input> at all
+            dialog.locator("step-flow-form ha-form").first.wait_for(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(400)
+        else:
+            form_inputs.first.wait_for(timeout=TIMEOUT_MS)
         fields = form_inputs.evaluate_all("els => els.map(e => [e.name, e.type])")
         names = [name for name, kind in fields if name and kind in TEXT_INPUTS]
         assert names or ACCEPT_DEFAULTS in step, f"{key}: step {index} shows no text fields"
@@ -204,7 +209,7 @@ def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> No
     dialog = ui.page.locator("dialog-data-entry-flow")
     field = dialog.locator(f"ha-form input[name='{secret}']").first
     right = field.input_value()
-    # secrets are never sent back to the form: after the error every one is typed again
+    # what was typed stays after the error, secrets too (never a stored secret)
     secrets = {
         n: dialog.locator(f"ha-form input[name='{n}']").first.input_value()
         for n in names
@@ -223,7 +228,8 @@ def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> No
     assert text, f"{key}: a wrong {secret} shows an empty error"
     assert "Traceback" not in text, text
     assert "Error:" not in text, text
-    for name, value in kept.items():
+    typed = {**kept, **secrets, secret: "wrong-" + right}
+    for name, value in typed.items():
         shown = dialog.locator(f"ha-form input[name='{name}']").first.input_value()
         assert shown == value, f"{key}: {name} was {value!r}, after the error {shown!r}"
     ui.shot(f"{key}-form-error")
@@ -331,6 +337,78 @@ def _device_page(ui: Frontend, key: str, entry: dict[str, Any], walk: Walk) -> l
     return shown
 
 
+def _ekm_second_gateway(ui: Frontend, first: dict[str, Any], sim: dict[str, Any]) -> None:
+    """A second gateway of the same EKM account: each meter once, under its own gateway.
+
+    Then the second entry is removed: the first entry's entities (disabled ones too) and
+    devices are untouched.
+    """
+
+    def registry(entry_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        devices = [
+            d
+            for d in ui.ws({"type": "config/device_registry/list"})
+            if entry_id in d["config_entries"]
+        ]
+        entities = sorted(
+            (
+                {
+                    "entity_id": e["entity_id"],
+                    "disabled_by": e["disabled_by"],
+                    "device_id": e["device_id"],
+                }
+                for e in ui.ws({"type": "config/entity_registry/list"})
+                if e["config_entry_id"] == entry_id
+            ),
+            key=lambda e: str(e["entity_id"]),
+        )
+        return devices, entities
+
+    first_devices, first_entities = registry(first["entry_id"])
+    assert any(e["disabled_by"] for e in first_entities), "ekm: no disabled-by-default entity"
+    second = _walk_vendor(
+        ui,
+        "ekm",
+        Walk(steps=({}, {ACCEPT_DEFAULTS: "yes"}, {ACCEPT_DEFAULTS: "yes"}), wrong_secret=False),
+        sim,
+    )
+    assert second["title"] != first["title"], (first["title"], second["title"])
+    second_devices, _ = registry(second["entry_id"])
+
+    def meters(devices: list[dict[str, Any]]) -> dict[str, str | None]:
+        gateway = next(d["id"] for d in devices if str(d["name"]).startswith("EKM Push3"))
+        found = {str(d["name"]): d["via_device_id"] for d in devices if d["id"] != gateway}
+        assert all(via == gateway for via in found.values()), (gateway, found)
+        return found
+
+    first_meters = meters(first_devices)
+    second_meters = meters(second_devices)
+    assert first_meters, "ekm: the first gateway has no meters"
+    assert second_meters, "ekm: the second gateway has no meters"
+    # every meter appears once, under exactly one gateway
+    assert not set(first_meters) & set(second_meters), (first_meters, second_meters)
+    devices, entities = registry(first["entry_id"])
+    assert entities == first_entities, "ekm: adding a second gateway changed the first's"
+    assert sorted(d["id"] for d in devices) == sorted(d["id"] for d in first_devices)
+    ui.shot("ekm-second-gateway")
+
+    # what the entry's "Delete" menu item does
+    ui.page.evaluate(
+        "id => document.querySelector('home-assistant').hass"
+        ".callApi('DELETE', 'config/config_entries/entry/' + id)",
+        second["entry_id"],
+    )
+    ui.page.wait_for_timeout(1000)
+    assert not [
+        e
+        for e in ui.ws({"type": "config_entries/get", "domain": "energy_hub"})
+        if e["entry_id"] == second["entry_id"]
+    ]
+    devices, entities = registry(first["entry_id"])
+    assert entities == first_entities, "ekm: removing one gateway changed the other's entities"
+    assert sorted(d["id"] for d in devices) == sorted(d["id"] for d in first_devices)
+
+
 def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
     """Onboard, log in, add each vendor through the UI and see its live values."""
     if not CHROMIUM.exists():
@@ -379,6 +457,8 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
                     assert walk is not None, f"no browser walk for vendor {key!r} in WALKS"
                     entry = _walk_vendor(ui, key, walk, sims[key])
                     walked[key] = _device_page(ui, key, entry, walk)
+                    if key == "ekm":
+                        _ekm_second_gateway(ui, entry, sims[key])
             except Exception:
                 page.screenshot(path=str(SCREENSHOTS / "failure.png"))
                 raise

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+import logging
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
@@ -163,9 +166,15 @@ async def test_token_refreshed_before_expiry(
 
 
 async def test_recovery_after_reboot(
-    hass: HomeAssistant, meter: EgaugeSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    meter: EgaugeSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The reboot button: unavailable while the meter restarts, then back with a new login."""
+    """The reboot button: unavailable while the meter restarts, then back with a new login.
+
+    The outage our own reboot causes is expected: no error is logged for it.
+    """
     entry = await setup_meter(hass, meter)
     meter.reboot_duration = 45
     button = er.async_get(hass).async_get_entity_id("button", DOMAIN, f"{SERIAL}_reboot")
@@ -178,8 +187,10 @@ async def test_recovery_after_reboot(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True
     )
     assert meter.reboots == 1
+    caplog.clear()
     await advance(hass, freezer, 31)
     assert _state(hass, "reg0_power") == STATE_UNAVAILABLE
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     meter.clear_log()
     await advance(hass, freezer, 31)
     assert _state(hass, "reg0_power") == "1798.0"
@@ -365,3 +376,25 @@ async def test_register_gone_between_polls(hass: HomeAssistant, meter: EgaugeSim
     assert entity.native_value is None
     assert entity.available is False
     assert sensors_for(coordinator, "reg0|P") == []
+
+
+async def test_entity_names_no_doubled_words(hass: HomeAssistant, meter: EgaugeSimulator) -> None:
+    """Register names are capitalised for display and never doubled by the total's word.
+
+    The unique ids stay as they were (built from the register, not the display name).
+    """
+    entry = await setup_meter(hass, meter)
+    ent_reg = er.async_get(hass)
+    names = {
+        e.unique_id: e.original_name
+        for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+    }
+    assert names[f"{SERIAL}_reg2_apparent_energy"] == "Apparent energy"
+    assert names[f"{SERIAL}_reg3_reactive_energy"] == "Reactive energy"
+    assert names[f"{SERIAL}_reg9_irradiation"] == "Irradiance total"
+    assert names[f"{SERIAL}_reg0_energy"] == "Grid energy"
+    assert names[f"{SERIAL}_virt_use_power"] == "Use"
+    assert names[f"{SERIAL}_virt_gen_energy"] == "Gen energy"
+    for name in names.values():
+        words = (name or "").lower().split()
+        assert all(a != b for a, b in pairwise(words)), name

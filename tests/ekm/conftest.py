@@ -61,9 +61,9 @@ def entry_data(**changes: Any) -> dict[str, Any]:
 
 async def setup_entry(hass: HomeAssistant, **changes: Any) -> MockConfigEntry:
     """Add and set up an EKM entry for the simulated gateway."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title=f"EKM {GATEWAY}", unique_id=GATEWAY, data=entry_data(**changes)
-    )
+    data = entry_data(**changes)
+    gateway = data[CONF_GATEWAY]
+    entry = MockConfigEntry(domain=DOMAIN, title=f"EKM {gateway}", unique_id=gateway, data=data)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

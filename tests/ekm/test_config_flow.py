@@ -24,7 +24,7 @@ from simulators.ekm import (
     EkmSimulator,
 )
 
-from .conftest import entry_data, setup_entry
+from .conftest import METERS, entry_data, setup_entry
 
 
 async def _start(hass: HomeAssistant) -> str:
@@ -36,6 +36,24 @@ async def _start(hass: HomeAssistant) -> str:
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "ekm"
     return result["flow_id"]
+
+
+async def _pick(
+    hass: HomeAssistant, flow_id: str, gateway: str, meters: list[str]
+) -> dict[str, Any]:
+    """The gateway step, then the meters step."""
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: gateway})
+    assert result["step_id"] == "ekm_meters", result
+    return dict(await hass.config_entries.flow.async_configure(flow_id, {CONF_METERS: meters}))
+
+
+def _options(result: Any, field: str) -> list[Any]:
+    selector = next(v for k, v in result["data_schema"].schema.items() if str(k) == field)
+    return list(selector.config["options"])
+
+
+def _default(result: Any, field: str) -> Any:
+    return next(k for k in result["data_schema"].schema if str(k) == field).default()
 
 
 async def test_flow_success(hass: HomeAssistant, sim: EkmSimulator) -> None:
@@ -53,8 +71,17 @@ async def test_flow_success(hass: HomeAssistant, sim: EkmSimulator) -> None:
     assert len(sim.requests("/readMeter")) == 1
     assert sim.requests("/readMeter")[0].query["meters"].count("~") == 3
 
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY})
+    assert result["step_id"] == "ekm_meters"
+    # only this gateway's meters, all preselected (not 000000010388 of GATEWAY_2)
+    assert [o["value"] for o in _options(result, CONF_METERS)] == [
+        "000300000001",
+        "000300000002",
+        "000000000099",
+    ]
+    assert _default(result, CONF_METERS) == ["000300000001", "000300000002", "000000000099"]
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: ["000300000001", "000000000099"]}
+        flow_id, {CONF_METERS: ["000300000001", "000000000099"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"EKM {GATEWAY}"
@@ -101,14 +128,13 @@ async def test_flow_unknown_gateway(hass: HomeAssistant, sim: EkmSimulator) -> N
         flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
     )
     sim.accounts["acct1"].remove(GATEWAY_2)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY_2, CONF_METERS: ["000000010388"]}
-    )
+    result = await _pick(hass, flow_id, GATEWAY_2, ["000000010388"])
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "ekm_unknown_gateway"}
     assert result["description_placeholders"] == {"gateway": GATEWAY_2}
+    sim.accounts["acct1"].append(GATEWAY_2)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: ["000300000001"]}
+        flow_id, {CONF_METERS: ["000000010388"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -141,9 +167,7 @@ async def test_flow_connection_errors(hass: HomeAssistant, sim: EkmSimulator) ->
     assert result["step_id"] == "ekm_gateway"
     # the token is revoked before the second step
     del sim.tokens[DEFAULT_TOKEN]
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: []}
-    )
+    result = await _pick(hass, flow_id, GATEWAY, [])
     assert result["errors"] == {"base": "ekm_invalid_token"}
 
 
@@ -164,9 +188,7 @@ async def test_flow_unexpected_error(
     result = await hass.config_entries.flow.async_configure(flow_id, creds)
     with monkeypatch.context() as patch:
         patch.setattr(VENDOR, "async_validate", broken)
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: []}
-        )
+        result = await _pick(hass, flow_id, GATEWAY, [])
     assert result["errors"] == {"base": "unknown"}
 
 
@@ -177,20 +199,86 @@ async def test_gateway_step_without_credentials(hass: HomeAssistant, sim: EkmSim
     result = await flow.async_step_ekm_gateway(None)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "ekm"
+    result = await flow.async_step_ekm_meters(None)
+    assert result["step_id"] == "ekm"
 
 
 async def test_already_configured(hass: HomeAssistant, sim: EkmSimulator) -> None:
-    """The same gateway twice aborts."""
+    """A configured gateway is not offered, and refused if added meanwhile elsewhere."""
     await setup_entry(hass)
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert _options(result, CONF_GATEWAY) == [GATEWAY_2]
+    assert _default(result, CONF_GATEWAY) == GATEWAY_2
+    # another flow adds GATEWAY_2 while this form is open
+    await setup_entry(hass, ekm_gateway=GATEWAY_2, ekm_meters=[], ekm_meter_info={})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY_2})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "ekm_all_gateways_configured"
+
+
+async def test_gateway_added_meanwhile_is_refused(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """A gateway added by another flow while the form was open is refused on its field."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert _options(result, CONF_GATEWAY) == [GATEWAY, GATEWAY_2]
+    await setup_entry(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "ekm_gateway"
+    assert result["errors"] == {CONF_GATEWAY: "ekm_gateway_configured"}
+    assert _options(result, CONF_GATEWAY) == [GATEWAY_2]
+
+
+async def test_second_gateway_offers_only_its_meters(
+    hass: HomeAssistant, sim: EkmSimulator
+) -> None:
+    """Second gateway of one account: only its own meters, none another entry has."""
+    first = await setup_entry(hass)
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY_2})
+    assert [o["value"] for o in _options(result, CONF_METERS)] == ["000000010388"]
+    assert _default(result, CONF_METERS) == ["000000010388"]
+    # the first entry takes the meter while this form is open: it is dropped
+    hass.config_entries.async_update_entry(
+        first, data={**first.data, CONF_METERS: [*METERS, "000000010388"]}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_METERS: ["000000010388"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_METERS] == []
+
+
+async def test_meters_of_other_entries_not_offered(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """A meter of this gateway that another entry reads is neither offered nor preselected."""
+    await setup_entry(hass, ekm_gateway=GATEWAY_2, ekm_meters=["000300000002"], ekm_meter_info={})
     flow_id = await _start(hass)
     await hass.config_entries.flow.async_configure(
         flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
     )
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY})
+    assert [o["value"] for o in _options(result, CONF_METERS)] == ["000300000001", "000000000099"]
+    assert _default(result, CONF_METERS) == ["000300000001", "000000000099"]
+
+
+async def test_every_gateway_configured_aborts(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """With every gateway of the account added, the flow says so."""
+    await setup_entry(hass)
+    await setup_entry(hass, ekm_gateway=GATEWAY_2, ekm_meters=["000000010388"], ekm_meter_info={})
+    flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: []}
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "ekm_all_gateways_configured"
 
 
 async def test_reauth(hass: HomeAssistant, sim: EkmSimulator) -> None:
@@ -241,15 +329,42 @@ async def test_flow_meter_without_reads(hass: HomeAssistant, sim: EkmSimulator) 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
     )
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_GATEWAY: GATEWAY})
+    # meters without a read (gateway unknown) are offered, but not preselected
+    assert _default(result, CONF_METERS) == []
     meters = next(v for k, v in result["data_schema"].schema.items() if str(k) == CONF_METERS)
     assert meters.config["options"][0] == {"value": "000300000001", "label": "000300000001"}
     del sim.canned[("GET", "/readMeter")]
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_GATEWAY: GATEWAY, CONF_METERS: ["000300000001"]}
+        flow_id, {CONF_METERS: ["000300000001"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["ekm_meter_info"] == {"000300000001": {"protocol": None, "gateway": None}}
     await hass.async_block_till_done()
     # the first poll tells protocol and gateway: relays are offered
     ent_reg = er.async_get(hass)
-    assert ent_reg.async_get_entity_id("switch", DOMAIN, "ekm_000300000001_relay_1")
+    assert ent_reg.async_get_entity_id("switch", DOMAIN, f"ekm_{GATEWAY}_000300000001_relay_1")
+
+
+async def test_typo_keeps_key_and_token(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """One typo does not wipe key and token: the form keeps what was typed."""
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: "typo", CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert result["errors"] == {"base": "ekm_invalid_key"}
+    suggested = {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+    assert suggested == {CONF_API_KEY: "typo", CONF_API_TOKEN: DEFAULT_TOKEN}
+
+
+async def test_service_unavailable_is_said(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """EKM Push answering 503 is worded as 'service unavailable'."""
+    flow_id = await _start(hass)
+    sim.faults.status = 503
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: DEFAULT_KEY, CONF_API_TOKEN: DEFAULT_TOKEN}
+    )
+    assert result["errors"] == {"base": "service_unavailable"}

@@ -59,37 +59,41 @@ async def test_sensors_devices_and_one_request_per_poll(
 ) -> None:
     """Every meter is read with ONE readMeter request per poll; devices hang off the gateway."""
     entry = await setup_entry(hass)
-    energy = state(hass, "sensor", f"ekm_{M1}_kWh_Tot")
+    energy = state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot")
     assert energy.attributes["device_class"] == "energy"
     assert energy.attributes["state_class"] == "total_increasing"
     assert energy.attributes["unit_of_measurement"] == "kWh"
     first = float(energy.state)
     assert first == pytest.approx(218322.25)
     # string values from the cloud become numbers
-    assert float(state(hass, "sensor", f"ekm_{M2}_kWh_Tot").state) == pytest.approx(5120.8)
-    assert state(hass, "sensor", f"ekm_{M1}_RMS_Volts_Ln_1").state == "123.8"
-    assert state(hass, "sensor", f"ekm_{M1}_Line_Freq").state == "60.05"
+    assert float(state(hass, "sensor", f"ekm_{GATEWAY}_{M2}_kWh_Tot").state) == pytest.approx(
+        5120.8
+    )
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_RMS_Volts_Ln_1").state == "123.8"
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_Line_Freq").state == "60.05"
     # power factor 117 (leading) = 83 %
-    assert state(hass, "sensor", f"ekm_{M1}_Power_Factor_Ln_1").state == "83.0"
-    assert state(hass, "sensor", f"ekm_{M1}_Power_Factor_Ln_2").state == "95.0"
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_Power_Factor_Ln_1").state == "83.0"
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_Power_Factor_Ln_2").state == "95.0"
     ent_reg = er.async_get(hass)
     # "Last reading" changes at every poll: a diagnostic, disabled by default (no logbook)
-    last_reading = ent_reg.async_get(entity_id(hass, "sensor", f"ekm_{M1}_last_reading"))
+    last_reading = ent_reg.async_get(entity_id(hass, "sensor", f"ekm_{GATEWAY}_{M1}_last_reading"))
     assert last_reading is not None
     assert last_reading.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert last_reading.entity_category is EntityCategory.DIAGNOSTIC
     # v3 meters have no frequency and no relays; tariffs and L3 are disabled by default
-    assert ent_reg.async_get_entity_id("sensor", DOMAIN, f"ekm_{V3}_Line_Freq") is None
-    assert ent_reg.async_get_entity_id("switch", DOMAIN, f"ekm_{V3}_relay_1") is None
-    assert ent_reg.async_get_entity_id("sensor", DOMAIN, f"ekm_{V3}_Max_Demand") is not None
-    tariff = ent_reg.async_get(entity_id(hass, "sensor", f"ekm_{M1}_kWh_Tariff_1"))
+    assert ent_reg.async_get_entity_id("sensor", DOMAIN, f"ekm_{GATEWAY}_{V3}_Line_Freq") is None
+    assert ent_reg.async_get_entity_id("switch", DOMAIN, f"ekm_{GATEWAY}_{V3}_relay_1") is None
+    assert (
+        ent_reg.async_get_entity_id("sensor", DOMAIN, f"ekm_{GATEWAY}_{V3}_Max_Demand") is not None
+    )
+    tariff = ent_reg.async_get(entity_id(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tariff_1"))
     assert tariff is not None
     assert tariff.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert hass.states.get(entity_id(hass, "sensor", f"ekm_{M1}_RMS_Volts_Ln_3")) is None
+    assert hass.states.get(entity_id(hass, "sensor", f"ekm_{GATEWAY}_{M1}_RMS_Volts_Ln_3")) is None
 
     dev_reg = dr.async_get(hass)
     gateway = dev_reg.async_get_device_by_identifier((DOMAIN, f"ekm_{GATEWAY}"), entry.entry_id)
-    meter = dev_reg.async_get_device_by_identifier((DOMAIN, f"ekm_{M1}"), entry.entry_id)
+    meter = dev_reg.async_get_device_by_identifier((DOMAIN, f"ekm_{GATEWAY}_{M1}"), entry.entry_id)
     assert gateway is not None
     assert meter is not None
     assert meter.via_device_id == gateway.id
@@ -103,7 +107,7 @@ async def test_sensors_devices_and_one_request_per_poll(
         ("GET", "/api/trigger"),
     ]
     assert sim.log[0].query["meters"] == f"{M1}~{M2}~{V3}"
-    assert float(state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state) > first
+    assert float(state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state) > first
 
 
 async def test_bad_read_is_unknown_never_zero(
@@ -112,37 +116,40 @@ async def test_bad_read_is_unknown_never_zero(
     """A bad read leaves the meter's values unknown; the energy never drops to 0."""
     # the user enabled "Last reading" (disabled by default)
     er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, f"ekm_{M1}_last_reading", disabled_by=None
+        "sensor", DOMAIN, f"ekm_{GATEWAY}_{M1}_last_reading", disabled_by=None
     )
     await setup_entry(hass)
-    assert state(hass, "sensor", f"ekm_{M1}_last_reading").state != STATE_UNKNOWN
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_last_reading").state != STATE_UNKNOWN
     sim.bad_read_meters.add(M1)
     await advance(hass, freezer, 61)
-    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state == STATE_UNKNOWN
-    assert state(hass, "sensor", f"ekm_{M1}_last_reading").state == STATE_UNKNOWN
-    assert state(hass, "switch", f"ekm_{M1}_relay_1").state == STATE_UNKNOWN
-    assert state(hass, "sensor", f"ekm_{M2}_kWh_Tot").state != STATE_UNKNOWN
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state == STATE_UNKNOWN
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_last_reading").state == STATE_UNKNOWN
+    assert state(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1").state == STATE_UNKNOWN
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M2}_kWh_Tot").state != STATE_UNKNOWN
     sim.bad_read_meters.clear()
     await advance(hass, freezer, 61)
-    assert float(state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state) > 218322
+    assert float(state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state) > 218322
 
 
 async def test_meter_missing_and_cloud_down(
     hass: HomeAssistant, sim: EkmSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A meter the cloud stops reporting is unavailable; so is everything while offline."""
-    await setup_entry(hass)
+    entry = await setup_entry(hass)
     moved = sim.meters[M2]
     moved.gateway = "4016fa0000ff"
     await advance(hass, freezer, 61)
-    assert state(hass, "sensor", f"ekm_{M2}_kWh_Tot").state == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M2}_kWh_Tot").state == STATE_UNAVAILABLE
     moved.gateway = GATEWAY
     sim.faults.status = 503
     await advance(hass, freezer, 61)
-    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state == STATE_UNAVAILABLE
+    # a 503 is "service unavailable", not "a reply that could not be read"
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.last_exception.translation_key == "unavailable_service_unavailable"
     sim.faults.reset()
     await advance(hass, freezer, 61)
-    assert state(hass, "sensor", f"ekm_{M2}_kWh_Tot").state != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M2}_kWh_Tot").state != STATE_UNAVAILABLE
 
 
 async def test_revoked_token_starts_reauth(
@@ -168,7 +175,7 @@ async def test_relay_on_and_off_leave_no_trigger(
     """Switching a relay sends a one-shot setRelay trigger that is removed once confirmed."""
     freezer.move_to("2026-11-23 10:00:00")
     await setup_entry(hass)
-    relay = entity_id(hass, "switch", f"ekm_{M1}_relay_1")
+    relay = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1")
     assert hass.states.get(relay).state == STATE_OFF
     sim.clear_log()
     await _switch(hass, relay, SERVICE_TURN_ON)
@@ -200,7 +207,7 @@ async def test_relay_on_and_off_leave_no_trigger(
     assert hass.states.get(relay).state == STATE_OFF
     assert sim.triggers == {}
     # relay 2 is independent
-    relay2 = entity_id(hass, "switch", f"ekm_{M1}_relay_2")
+    relay2 = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_2")
     await _switch(hass, relay2, SERVICE_TURN_ON)
     await advance(hass, freezer, 61)
     assert hass.states.get(relay2).state == STATE_ON
@@ -214,7 +221,7 @@ async def test_relay_optimistic_until_confirmed(
     """The switch assumes the requested state until the reading confirms it."""
     freezer.move_to("2026-11-23 10:00:00")
     await setup_entry(hass)
-    relay = entity_id(hass, "switch", f"ekm_{M2}_relay_1")
+    relay = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M2}_relay_1")
     sim.stuck_relays.add(M2)
     await _switch(hass, relay, SERVICE_TURN_ON)
     current = hass.states.get(relay)
@@ -246,7 +253,7 @@ async def test_relay_disagreeing_reading_warns_once(
     freezer.move_to("2026-11-23 10:00:00")
     await setup_entry(hass)
     sim.stuck_relays.add(M1)
-    relay = entity_id(hass, "switch", f"ekm_{M1}_relay_1")
+    relay = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1")
     await _switch(hass, relay, SERVICE_TURN_ON)
     await advance(hass, freezer, 61)
     assert hass.states.get(relay).state == STATE_ON
@@ -272,7 +279,7 @@ async def test_relay_errors_reach_the_user(
 ) -> None:
     """Refused or failed relay commands raise translated errors."""
     entry = await setup_entry(hass)
-    relay = entity_id(hass, "switch", f"ekm_{M1}_relay_1")
+    relay = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1")
     sim.faults.close_connection = True
     sim.faults.paths = ("/api/trigger",)
     with pytest.raises(HomeAssistantError) as err:
@@ -371,7 +378,7 @@ async def test_remove_device_and_unload(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, "ekm_000000000001")}
     )
     assert VENDOR.device_removable(entry, old)
-    meter = dev_reg.async_get_device_by_identifier((DOMAIN, f"ekm_{M1}"), entry.entry_id)
+    meter = dev_reg.async_get_device_by_identifier((DOMAIN, f"ekm_{GATEWAY}_{M1}"), entry.entry_id)
     assert meter is not None
     client = await hass_ws_client(hass)
     await client.send_json(
@@ -385,7 +392,7 @@ async def test_remove_device_and_unload(
     assert not (await client.receive_json())["success"]
     # an unconfirmed relay command does not outlive the entry
     sim.stuck_relays.add(M1)
-    await _switch(hass, entity_id(hass, "switch", f"ekm_{M1}_relay_1"), SERVICE_TURN_ON)
+    await _switch(hass, entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1"), SERVICE_TURN_ON)
     assert len(sim.triggers) == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -397,7 +404,7 @@ async def test_read_only_token_still_reads(
 ) -> None:
     """A read-only token polls fine (switching then asks for a new token)."""
     await setup_entry(hass, api_token=READ_ONLY_TOKEN)
-    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
 
 
 async def test_relay_trigger_delete_is_retried(
@@ -414,7 +421,7 @@ async def test_relay_trigger_delete_is_retried(
     sim.canned[("DELETE", "/api/trigger")] = (500, '{"error": "busy"}')
     await setup_entry(hass)
     assert orphan in sim.triggers
-    relay = entity_id(hass, "switch", f"ekm_{M1}_relay_1")
+    relay = entity_id(hass, "switch", f"ekm_{GATEWAY}_{M1}_relay_1")
     await _switch(hass, relay, SERVICE_TURN_ON)
     await advance(hass, freezer, 61)
     # confirmed, but the trigger is still there: it stays pending
@@ -460,7 +467,7 @@ async def test_counter_glitch_is_not_a_reset(
 ) -> None:
     """A single good-looking read of a lower total is unknown; a lasting drop is believed."""
     await setup_entry(hass)
-    energy = entity_id(hass, "sensor", f"ekm_{M1}_kWh_Tot")
+    energy = entity_id(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot")
     before = float(hass.states.get(energy).state)
     real = sim.meters[M1].kwh
     sim.meters[M1].kwh = -0.25  # the next read reports 0.0
@@ -488,7 +495,7 @@ async def test_trigger_api_hiccup_keeps_meters(
     sim.faults.status = 500
     sim.faults.paths = ("/api/trigger",)
     await advance(hass, freezer, 61)
-    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
     assert state(hass, "switch", unique_id).state == STATE_UNAVAILABLE
     sim.faults.reset()
     await advance(hass, freezer, 61)
@@ -500,4 +507,4 @@ async def test_trigger_api_down_at_start(hass: HomeAssistant, sim: EkmSimulator)
     sim.faults.close_connection = True
     sim.faults.paths = ("/api/trigger",)
     await setup_entry(hass)
-    assert state(hass, "sensor", f"ekm_{M1}_kWh_Tot").state != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"ekm_{GATEWAY}_{M1}_kWh_Tot").state != STATE_UNAVAILABLE

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.api.ekm import THRESHOLD_TESTS
 from custom_components.energy_hub.const import DOMAIN
@@ -276,6 +280,13 @@ async def test_unknown_trigger_and_entry(hass: HomeAssistant, sim: EkmSimulator)
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "list_triggers", {"config_entry_id": "nope"}, response=True)
     assert err.value.translation_key == "ekm_entry_not_loaded"
+    # the entry picker also lists other vendors' entries: refused with a clear message
+    other = MockConfigEntry(domain=DOMAIN, title="eGauge meter", data={"vendor": "egauge"})
+    other.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "list_triggers", {"config_entry_id": other.entry_id}, response=True)
+    assert err.value.translation_key == "ekm_not_ekm_entry"
+    assert err.value.translation_placeholders == {"entry": "eGauge meter"}
     await hass.config_entries.async_unload(entry.entry_id)
     with pytest.raises(ServiceValidationError):
         await _call(hass, "list_triggers", {"config_entry_id": entry.entry_id}, response=True)
@@ -354,3 +365,18 @@ async def test_update_conditions_check_stored_email_action(
         },
     )
     assert sim.triggers[uid].data["conditions"][0]["threshold_test"] == "<"
+
+
+async def test_trigger_fields_show_examples(hass: HomeAssistant, sim: EkmSimulator) -> None:
+    """The conditions and actions fields of the trigger actions come with an example."""
+    await setup_entry(hass)
+    descriptions = await async_get_all_descriptions(hass)
+    for service in ("create_trigger", "update_trigger"):
+        placeholders = descriptions[DOMAIN][service]["description_placeholders"]
+        conditions = json.loads(placeholders["condition_example"])
+        actions = json.loads(placeholders["action_example"])
+        assert conditions[0]["type"] == "data"
+        assert actions[0]["command"] == "setRelay"
+    translations = await async_get_translations(hass, "en", "services", [DOMAIN])
+    key = f"component.{DOMAIN}.services.create_trigger.fields.conditions.description"
+    assert "{condition_example}" in translations[key]

@@ -82,13 +82,13 @@ async def test_flow_errors_then_success(
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
     sim.faults.reset()
 
-    # a failed attempt keeps what the user typed (but not the password)
+    # a failed attempt keeps what the user typed in this flow, the password too
     suggested = {
         str(marker): (marker.description or {}).get("suggested_value")
         for marker in result["data_schema"].schema
     }
     assert suggested[CONF_HOST] == sim.url
-    assert suggested[CONF_PASSWORD] is None
+    assert suggested[CONF_PASSWORD] == user_input(sim)[CONF_PASSWORD]
 
     result = await hass.config_entries.flow.async_configure(flow_id, user_input(sim))
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -79,11 +79,14 @@ async def test_history_errors(
 
     entry = await setup_entry(hass, sim)
     uid = _energy_uid(sim)
-    # schema: exactly one of entity and uid; a real time range; a sane limit
-    with pytest.raises(vol.Invalid):
+    # exactly one of entity and uid, said in a translated message
+    with pytest.raises(ServiceValidationError) as err:
         await _call(hass)
-    with pytest.raises(vol.Invalid):
+    assert err.value.translation_key == "ems_signal_required"
+    with pytest.raises(ServiceValidationError) as err:
         await _call(hass, signal_uid=uid, entity_id=signal_entity(hass, uid))
+    assert err.value.translation_key == "ems_signal_required"
+    # schema: a real time range; a sane limit
     with pytest.raises(vol.Invalid):
         await _call(hass, signal_uid=uid, start="yesterday")
     with pytest.raises(vol.Invalid):

@@ -66,6 +66,9 @@ async def test_cloud_entities_and_one_filtered_poll(
     """Entities, device, Energy-dashboard attributes; a poll is one request with the keys."""
     entry = await setup_entry(hass, cloud_data(cloud))
     assert entry.state is ConfigEntryState.LOADED
+    # no "Visit" link through the cloud
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.configuration_url is None
 
     total = hass.states.get(f"sensor.{PREFIX}_total_energy")
     assert total is not None
@@ -154,8 +157,11 @@ async def test_local_mode(
     hass: HomeAssistant, sim: GoeSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The local API: no token, no age, polled every 10 s by default."""
-    await setup_entry(hass, local_data(sim))
+    entry = await setup_entry(hass, local_data(sim))
     assert _state(hass, "sensor.total_energy") == "1234.567"
+    # "Visit" opens the charger's own web page (local API only)
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.configuration_url == sim.url
     sim.clear_log()
     await advance(hass, freezer, 10)
     (poll,) = sim.log

@@ -18,7 +18,12 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
+from .errors import (
+    EnergyHubAuthError,
+    EnergyHubRequestError,
+    EnergyHubResponseError,
+    EnergyHubUnavailableError,
+)
 from .http import DEFAULT_TIMEOUT, HttpClient, HttpResponse, expect_dict
 from .redact import Redactor, redact
 from .values import finite_float, finite_int, timestamp_ms, utc_datetime
@@ -350,6 +355,10 @@ class EkmClient:
         if resp.status in ok:
             return resp.json() if resp.text.strip() else {}
         detail = self._error_text(resp)
+        if resp.status == 503:
+            raise EnergyHubUnavailableError(
+                f"{what}: service unavailable (HTTP 503)", reason="service_unavailable"
+            )
         if resp.status in (401, 403):
             raise EnergyHubAuthError(f"{what}: refused (HTTP {resp.status})")
         if resp.status in (400, 404, 409, 422):

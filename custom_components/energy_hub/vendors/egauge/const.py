@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 VENDOR_KEY: Final = "egauge"
@@ -15,3 +16,6 @@ MAX_HISTORY_DAYS: Final = 365
 CONF_INVERTED: Final = "egauge_inverted"
 #: The options step choosing them.
 STEP_SIGNS: Final = "egauge_signs"
+#: After our own reboot command the meter is unreachable for a while: failed polls in
+#: this time are expected (logged at info level, not as errors).
+REBOOT_GRACE: Final = timedelta(minutes=3)

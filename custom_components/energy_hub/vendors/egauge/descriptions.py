@@ -47,11 +47,19 @@ from homeassistant.const import (
 
 @dataclass(frozen=True, kw_only=True)
 class EgaugeSensorDescription(SensorEntityDescription):
-    """A register sensor: ``total`` picks the cumulative value instead of the rate."""
+    """A register sensor: ``total`` picks the cumulative value instead of the rate.
+
+    A total's name adds a word to the register's name ("Grid energy"); when the register's
+    name already ends with one of ``doubled_words`` ("Apparent", "Irradiance"), the name
+    ``short_translation_key`` is used instead, so no word is doubled ("Apparent energy",
+    not "Apparent apparent energy").
+    """
 
     total: bool = False
     #: ``imported`` or ``exported``: that part of a power register's counter
     direction: str | None = None
+    doubled_words: frozenset[str] = frozenset()
+    short_translation_key: str | None = None
 
 
 def _rate(
@@ -76,10 +84,13 @@ def _total(
     unit: str,
     *,
     enabled: bool = True,
+    doubled: tuple[str, ...] = (),
 ) -> EgaugeSensorDescription:
     return EgaugeSensorDescription(
         key=key,
         translation_key=f"egauge_{key}",
+        doubled_words=frozenset(doubled),
+        short_translation_key=f"egauge_{key}_short" if doubled else None,
         device_class=device_class,
         native_unit_of_measurement=unit,
         state_class=SensorStateClass.TOTAL,
@@ -148,15 +159,29 @@ TOTAL_SENSORS: dict[str, EgaugeSensorDescription] = {
         SensorDeviceClass.REACTIVE_ENERGY,
         UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         enabled=False,
+        doubled=("reactive", "blind", "blindleistung", "blindenergie"),
     ),
     "PQ": _total(
         "reactive_energy",
         SensorDeviceClass.REACTIVE_ENERGY,
         UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         enabled=False,
+        doubled=("reactive", "blind", "blindleistung", "blindenergie"),
     ),
-    "S": _total("apparent_energy", None, "kVAh", enabled=False),
-    "Ee": _total("irradiation", None, "kWh/m²", enabled=False),
+    "S": _total(
+        "apparent_energy",
+        None,
+        "kVAh",
+        enabled=False,
+        doubled=("apparent", "schein", "scheinleistung", "scheinenergie"),
+    ),
+    "Ee": _total(
+        "irradiation",
+        None,
+        "kWh/m²",
+        enabled=False,
+        doubled=("irradiance", "irradiation", "einstrahlung", "strahlung"),
+    ),
     "I": _CHARGE_TOTAL,
     "Idc": _CHARGE_TOTAL,
     "Qv": _total("volume", SensorDeviceClass.VOLUME, UnitOfVolume.CUBIC_METERS),

@@ -16,6 +16,7 @@ from ...const import DOMAIN
 from ...coordinator import action_error
 from ...entity import EnergyHubEntity
 from ...helpers import device_identifier
+from .const import REBOOT_GRACE
 from .coordinator import EgaugeCoordinator
 from .descriptions import HISTORY_IMPORT, SPLIT_SENSORS, EgaugeSensorDescription, descriptions_for
 
@@ -44,6 +45,11 @@ def register_unique_id(
     return f"{serial}_{register.key}_{description.key}"
 
 
+def display_name(name: str) -> str:
+    """A register's name as shown: first letter capitalised ("gen" -> "Gen")."""
+    return name[:1].upper() + name[1:]
+
+
 def register_entity_key(register: Register) -> str:
     """What DynamicEntities tracks: the register and its type (a type change is a new sensor)."""
     return f"{register.key}|{register.type_code}"
@@ -68,7 +74,21 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
             device_info=meter_device_info(coordinator),
         )
         self._register_key = register.key
-        self._attr_translation_placeholders = {"register": register.name}
+        self._register_name = ""
+        self._follow_name(register.name)
+
+    def _follow_name(self, name: str) -> None:
+        """Name the entity after the register (display names only; the unique id stays)."""
+        self._register_name = name
+        description = self.entity_description
+        words = name.lower().split()
+        doubled = bool(words) and words[-1] in description.doubled_words
+        self._attr_translation_key = (
+            description.short_translation_key
+            if doubled and description.short_translation_key
+            else description.translation_key
+        )
+        self._attr_translation_placeholders = {"register": display_name(name)}
 
     @property
     def _register(self) -> Register | None:
@@ -98,11 +118,9 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
     @callback
     def _handle_coordinator_update(self) -> None:
         register = self._register
-        if register is not None and register.name != self._attr_translation_placeholders.get(
-            "register"
-        ):
+        if register is not None and register.name != self._register_name:
             # renamed on the meter (same did): follow the new name, keep the entity
-            self._attr_translation_placeholders = {"register": register.name}
+            self._follow_name(register.name)
             self.__dict__.pop("name", None)
         super()._handle_coordinator_update()
 
@@ -134,6 +152,7 @@ class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
             ) from err
         except EnergyHubApiError as err:
             raise action_error(self.hass, self.coordinator.config_entry, err) from err
+        self.coordinator.expect_outage(REBOOT_GRACE)
 
 
 class EgaugeHistoryImportSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):

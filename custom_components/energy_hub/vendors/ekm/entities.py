@@ -32,9 +32,17 @@ def gateway_identifier(gateway: str) -> tuple[str, str]:
     return device_identifier(VENDOR_KEY, gateway)
 
 
-def meter_identifier(meter: str) -> tuple[str, str]:
-    """Device-registry identifier of an Omnimeter."""
-    return device_identifier(VENDOR_KEY, meter)
+def meter_identifier(gateway: str, meter: str) -> tuple[str, str]:
+    """Device-registry identifier of an Omnimeter read through ``gateway``.
+
+    Scoped to the gateway (one config entry each), so two entries never share a device.
+    """
+    return device_identifier(VENDOR_KEY, gateway, meter)
+
+
+def meter_unique_id(gateway: str, meter: str, key: str) -> str:
+    """Unique id of a meter entity, scoped to the gateway (entry) reading the meter."""
+    return f"{VENDOR_KEY}_{gateway}_{meter}_{key}"
 
 
 def gateway_device(gateway: str) -> DeviceInfo:
@@ -48,11 +56,13 @@ def gateway_device(gateway: str) -> DeviceInfo:
     )
 
 
-def meter_device(meter: str, info: Mapping[str, Any], gateway_device_id: str | None) -> DeviceInfo:
+def meter_device(
+    gateway: str, meter: str, info: Mapping[str, Any], gateway_device_id: str | None
+) -> DeviceInfo:
     """An Omnimeter's device, linked to the gateway it is read through."""
     protocol = str(info.get("protocol") or "v4")
     device = DeviceInfo(
-        identifiers={meter_identifier(meter)},
+        identifiers={meter_identifier(gateway, meter)},
         name=f"Omnimeter {meter}",
         manufacturer=MANUFACTURER,
         model=f"Omnimeter {protocol}",
@@ -99,7 +109,7 @@ class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
         super().__init__(
             coordinator,
             description,
-            unique_id=f"ekm_{meter}_{description.key}",
+            unique_id=meter_unique_id(coordinator.gateway, meter, description.key),
             device_info=device_info,
         )
         self._meter = meter

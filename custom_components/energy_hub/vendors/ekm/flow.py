@@ -11,8 +11,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ...api import EnergyHubApiError, EnergyHubAuthError
-from ...const import LOGGER
+from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
+from ...config_flow import suggest_values
+from ...const import CONF_VENDOR, DOMAIN, LOGGER
 from ...contract import FlowError, Vendor, VendorFlow
 from .const import CONF_GATEWAY, CONF_METER_INFO, CONF_METERS, VENDOR_KEY
 
@@ -25,6 +26,7 @@ class Discovering(Protocol):
 
 
 STEP_GATEWAY = f"{VENDOR_KEY}_gateway"
+STEP_METERS = f"{VENDOR_KEY}_meters"
 
 _SECRET = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
@@ -56,7 +58,11 @@ async def async_step_credentials(
                 **found,
             }
             return await async_step_gateway(vendor, flow, None)
-    return flow.async_show_form(step_id=VENDOR_KEY, data_schema=credentials_schema(), errors=errors)
+    schema = credentials_schema()
+    if user_input is not None:
+        # keep what was typed in this flow (one typo must not wipe key and token)
+        schema = suggest_values(schema, user_input)
+    return flow.async_show_form(step_id=VENDOR_KEY, data_schema=schema, errors=errors)
 
 
 def _meter_label(meter: str, info: dict[str, Any]) -> str:
@@ -68,22 +74,92 @@ def _meter_label(meter: str, info: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def configured(hass: HomeAssistant) -> tuple[set[str], set[str]]:
+    """The gateways and the meters the existing EKM entries already have."""
+    gateways: set[str] = set()
+    meters: set[str] = set()
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.data.get(CONF_VENDOR) != VENDOR_KEY:
+            continue
+        gateways.add(str(entry.data.get(CONF_GATEWAY, "")).lower())
+        meters.update(str(m) for m in entry.data.get(CONF_METERS, []))
+    return gateways, meters
+
+
 async def async_step_gateway(
     vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
 ) -> ConfigFlowResult:
-    """Second step: the gateway this entry manages and the meters it reads."""
+    """Second step: the gateway this entry manages (one not configured yet)."""
     if CONF_API_KEY not in flow.flow_data:
         return await async_step_credentials(vendor, flow, None)
-    gateways: list[str] = flow.flow_data["gateways"]
-    meter_info: dict[str, dict[str, Any]] = flow.flow_data["meter_info"]
+    taken, _ = configured(flow.hass)
+    gateways = [g for g in flow.flow_data["gateways"] if g not in taken]
+    if not gateways:
+        return flow.async_abort(reason="ekm_all_gateways_configured")
     errors: dict[str, str] = {}
     placeholders: dict[str, str] = {}
     if user_input is not None:
-        meters = [m for m in user_input.get(CONF_METERS, []) if m in meter_info]
+        gateway = str(user_input[CONF_GATEWAY]).lower()
+        placeholders["gateway"] = gateway
+        if gateway in taken:
+            errors[CONF_GATEWAY] = "ekm_gateway_configured"
+        elif gateway not in gateways:
+            errors[CONF_GATEWAY] = "ekm_unknown_gateway"
+        else:
+            flow.flow_data[CONF_GATEWAY] = gateway
+            return await async_step_meters(vendor, flow, None)
+    schema = vol.Schema(
+        {
+            vol.Required(CONF_GATEWAY, default=gateways[0]): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=gateways, mode=selector.SelectSelectorMode.DROPDOWN
+                )
+            ),
+        }
+    )
+    return flow.async_show_form(
+        step_id=STEP_GATEWAY,
+        data_schema=schema,
+        errors=errors,
+        description_placeholders=placeholders or None,
+    )
+
+
+def meter_choice(
+    meter_info: Mapping[str, Mapping[str, Any]], gateway: str, taken: set[str]
+) -> tuple[list[str], list[str]]:
+    """The meters offered for ``gateway`` and those preselected.
+
+    Offered: the gateway's meters and meters whose gateway is not known (no read yet),
+    never a meter another entry has. Preselected: the gateway's own meters.
+    """
+    offered = [
+        meter
+        for meter, info in meter_info.items()
+        if meter not in taken and info.get("gateway") in (gateway, None)
+    ]
+    preselected = [m for m in offered if meter_info[m].get("gateway") == gateway]
+    return offered, preselected
+
+
+async def async_step_meters(
+    vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    """Third step: the meters of the chosen gateway that this entry reads."""
+    if CONF_GATEWAY not in flow.flow_data:
+        return await async_step_gateway(vendor, flow, None)
+    gateway: str = flow.flow_data[CONF_GATEWAY]
+    meter_info: dict[str, dict[str, Any]] = flow.flow_data["meter_info"]
+    _, taken = configured(flow.hass)
+    offered, preselected = meter_choice(meter_info, gateway, taken)
+    errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {"gateway": gateway}
+    if user_input is not None:
+        meters = [m for m in user_input.get(CONF_METERS, []) if m in offered]
         data = {
             CONF_API_KEY: flow.flow_data[CONF_API_KEY],
             CONF_API_TOKEN: flow.flow_data[CONF_API_TOKEN],
-            CONF_GATEWAY: user_input[CONF_GATEWAY],
+            CONF_GATEWAY: gateway,
             CONF_METERS: meters,
             CONF_METER_INFO: {m: meter_info[m] for m in meters},
         }
@@ -99,16 +175,11 @@ async def async_step_gateway(
             return await flow.async_finish(vendor, identity, data)
     schema = vol.Schema(
         {
-            vol.Required(CONF_GATEWAY, default=gateways[0]): selector.SelectSelector(
-                selector.SelectSelectorConfig(
-                    options=gateways, mode=selector.SelectSelectorMode.DROPDOWN
-                )
-            ),
-            vol.Optional(CONF_METERS, default=list(meter_info)): selector.SelectSelector(
+            vol.Optional(CONF_METERS, default=preselected): selector.SelectSelector(
                 selector.SelectSelectorConfig(
                     options=[
-                        selector.SelectOptionDict(value=m, label=_meter_label(m, info))
-                        for m, info in meter_info.items()
+                        selector.SelectOptionDict(value=m, label=_meter_label(m, meter_info[m]))
+                        for m in offered
                     ],
                     multiple=True,
                     mode=selector.SelectSelectorMode.LIST,
@@ -117,10 +188,10 @@ async def async_step_gateway(
         }
     )
     return flow.async_show_form(
-        step_id=STEP_GATEWAY,
+        step_id=STEP_METERS,
         data_schema=schema,
         errors=errors,
-        description_placeholders=placeholders or None,
+        description_placeholders=placeholders,
     )
 
 
@@ -128,5 +199,7 @@ def map_api_error(err: EnergyHubApiError, *, auth_error: str) -> FlowError:
     """A client error as a config-flow error."""
     if isinstance(err, EnergyHubAuthError):
         return FlowError(auth_error)
+    if isinstance(err, EnergyHubUnavailableError) and err.reason == "service_unavailable":
+        return FlowError("service_unavailable")
     # unreachable, or answering something that is not EKM Push
     return FlowError("cannot_connect")

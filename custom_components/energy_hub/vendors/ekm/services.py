@@ -7,6 +7,7 @@ message before any request is made.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
@@ -175,12 +176,10 @@ def validate_actions(
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
     entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
     entry: EnergyHubConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if (
-        entry is None
-        or entry.domain != DOMAIN
-        or entry.data.get(CONF_VENDOR) != VENDOR_KEY
-        or entry.state is not ConfigEntryState.LOADED
-    ):
+    if entry is not None and (entry.domain != DOMAIN or entry.data.get(CONF_VENDOR) != VENDOR_KEY):
+        # the picker can only filter by integration: eGauge, EMS and go-e entries show too
+        raise _invalid("ekm_not_ekm_entry", entry=entry.title)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
         raise _invalid("ekm_entry_not_loaded", entry=entry_id)
     return ekm_coordinator(entry)
 
@@ -262,13 +261,51 @@ async def _list(call: ServiceCall) -> ServiceResponse:
     return {"triggers": cast("list[JsonValueType]", triggers)}
 
 
+#: Examples shown in the conditions and actions field descriptions (JSON braces cannot
+#: be written in a translation, so they come in as placeholders).
+FIELD_EXAMPLES = {
+    "condition_example": json.dumps(
+        [
+            {
+                "type": "data",
+                "source": "meter",
+                "source_id": "000300000001",
+                "field": "kWh_Tot",
+                "threshold_test": "rise_gt",
+                "threshold_value": 1000,
+            }
+        ]
+    ),
+    "action_example": json.dumps(
+        [
+            {
+                "command": "setRelay",
+                "target": "meter",
+                "target_id": "000300000001",
+                "params": {"relay": "relay_1", "status": "close", "duration": 0},
+            }
+        ]
+    ),
+}
+
+
 def async_register_services(hass: HomeAssistant) -> None:
     """Register the trigger actions."""
     hass.services.async_register(
-        DOMAIN, SERVICE_CREATE, _create, CREATE_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+        DOMAIN,
+        SERVICE_CREATE,
+        _create,
+        CREATE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+        description_placeholders=FIELD_EXAMPLES,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_UPDATE, _update, UPDATE_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+        DOMAIN,
+        SERVICE_UPDATE,
+        _update,
+        UPDATE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+        description_placeholders=FIELD_EXAMPLES,
     )
     hass.services.async_register(DOMAIN, SERVICE_DELETE, _delete, DELETE_SCHEMA)
     hass.services.async_register(

@@ -8,8 +8,8 @@ import os
 from typing import Any
 
 from homeassistant.const import CONF_API_KEY, CONF_API_TOKEN, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
@@ -18,6 +18,7 @@ import voluptuous as vol
 
 from ...api import EnergyHubApiError
 from ...api.ekm import DEFAULT_API_URL, DEFAULT_PUSH_URL, EkmClient
+from ...const import DOMAIN, LOGGER
 from ...contract import (
     DeviceIdentity,
     EnergyHubConfigEntry,
@@ -41,6 +42,7 @@ from .entities import (
     gateway_identifier,
     meter_device,
     meter_identifier,
+    meter_unique_id,
 )
 
 #: Reading fields shown in diagnostics: those entities read, the relay state and the
@@ -122,10 +124,11 @@ class EkmVendor(Vendor):
         return flow.credentials_schema()
 
     def flow_steps(self) -> Mapping[str, StepHandler]:
-        """Credentials first, then the gateway and meters."""
+        """Credentials first, then the gateway, then its meters."""
         return {
             VENDOR_KEY: partial(flow.async_step_credentials, self),
             flow.STEP_GATEWAY: partial(flow.async_step_gateway, self),
+            flow.STEP_METERS: partial(flow.async_step_meters, self),
         }
 
     async def async_discover(self, hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,9 +202,49 @@ class EkmVendor(Vendor):
         async_remove_stale_devices(
             hass,
             entry,
-            [gateway_identifier(gateway), *(meter_identifier(m) for m in meters)],
+            [gateway_identifier(gateway), *(meter_identifier(gateway, m) for m in meters)],
         )
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
+
+    async def async_migrate_entry(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry, from_version: tuple[int, int]
+    ) -> bool:
+        """1.1/1.2 -> 1.3: meter unique ids and devices scoped to the entry's gateway.
+
+        ``ekm_<meter>_<field>`` becomes ``ekm_<gateway>_<meter>_<field>`` (entity ids and
+        history stay), the meter device ``ekm_<meter>`` becomes ``ekm_<gateway>_<meter>``.
+        """
+        if from_version >= (1, 3):
+            return True
+        gateway = str(entry.data.get(CONF_GATEWAY, "")).lower()
+        meters = [str(m) for m in entry.data.get(CONF_METERS, [])]
+        if not gateway:
+            return False
+        ent_reg = er.async_get(hass)
+        old_prefixes = {f"{VENDOR_KEY}_{meter}_": meter for meter in meters}
+
+        @callback
+        def migrate(reg: er.RegistryEntry) -> dict[str, Any] | None:
+            for prefix, meter in old_prefixes.items():
+                if reg.unique_id.startswith(prefix):
+                    new_id = meter_unique_id(gateway, meter, reg.unique_id.removeprefix(prefix))
+                    if ent_reg.async_get_entity_id(reg.domain, DOMAIN, new_id) is not None:
+                        return None
+                    return {"new_unique_id": new_id}
+            return None
+
+        await er.async_migrate_entries(hass, entry.entry_id, migrate)
+        dev_reg = dr.async_get(hass)
+        renames = {(DOMAIN, f"{VENDOR_KEY}_{m}"): meter_identifier(gateway, m) for m in meters}
+        for device in dr.async_entries_for_config_entry(dev_reg, entry.entry_id):
+            old = device.identifiers & renames.keys()
+            if old:
+                dev_reg.async_update_device(
+                    device.id,
+                    new_identifiers=(device.identifiers - old) | {renames[i] for i in old},
+                )
+        LOGGER.debug("Scoped the meter ids of %s to gateway %s", entry.title, gateway)
+        return True
 
     async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
         """Leave no relay helper trigger behind."""
@@ -229,7 +272,7 @@ class EkmVendor(Vendor):
         for meter in coordinator.meters:
             info = self._meter_info(entry, meter)
             protocol = str(info.get("protocol") or "v4")
-            device = meter_device(meter, info, coordinator.gateway_device_id)
+            device = meter_device(coordinator.gateway, meter, info, coordinator.gateway_device_id)
             if platform is Platform.SENSOR:
                 entities.extend(
                     EkmSensor(coordinator, desc, meter, device)
@@ -288,7 +331,7 @@ class EkmVendor(Vendor):
         """Meters no longer configured (or gone) may be deleted; current ones not."""
         coordinator = ekm_coordinator(entry)
         current = {gateway_identifier(coordinator.gateway)} | {
-            meter_identifier(m) for m in coordinator.meters
+            meter_identifier(coordinator.gateway, m) for m in coordinator.meters
         }
         return not (device.identifiers & current)
 

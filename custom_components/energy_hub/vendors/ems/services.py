@@ -30,21 +30,19 @@ ATTR_LIMIT = "limit"
 DEFAULT_LIMIT = 1000
 MAX_SAMPLES = 10000
 
-GET_HISTORY_SCHEMA = vol.All(
-    vol.Schema(
-        {
-            vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
-            vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
-            vol.Optional(ATTR_SIGNAL_UID): vol.All(vol.Coerce(int), vol.Range(min=0)),
-            vol.Required(ATTR_START): cv.datetime,
-            vol.Required(ATTR_END): cv.datetime,
-            vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
-                vol.Coerce(int), vol.Range(min=1, max=MAX_SAMPLES)
-            ),
-        }
-    ),
-    cv.has_at_least_one_key(ATTR_ENTITY_ID, ATTR_SIGNAL_UID),
-    cv.has_at_most_one_key(ATTR_ENTITY_ID, ATTR_SIGNAL_UID),
+# "exactly one of entity and signal UID" is checked in the handler, so the user gets a
+# translated message instead of the schema's own text
+GET_HISTORY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_SIGNAL_UID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_SAMPLES)
+        ),
+    }
 )
 
 
@@ -65,6 +63,8 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> EnergyHubConfigEntry:
 
 def _resolve(hass: HomeAssistant, data: dict[str, Any]) -> tuple[EnergyHubConfigEntry, int]:
     """The gateway entry and the signal UID a call is about."""
+    if (ATTR_ENTITY_ID in data) == (ATTR_SIGNAL_UID in data):
+        raise _invalid("ems_signal_required")
     if ATTR_ENTITY_ID in data:
         entity_id: str = data[ATTR_ENTITY_ID]
         reg_entry = er.async_get(hass).async_get(entity_id)

@@ -44,7 +44,7 @@ class EmsVendor(Vendor):
     max_scan_interval = 3600
     reauth_keys = (CONF_PASSWORD,)
     secret_keys = frozenset({CONF_PASSWORD})
-    redact_keys = frozenset({"sn", CONF_HOST})
+    redact_keys = frozenset({"sn", CONF_HOST, "configuration_url"})
     tls_pinning = True
 
     # -- config flow (vendors/ems/flow.py) --------------------------------------------

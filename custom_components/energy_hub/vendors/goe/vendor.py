@@ -74,7 +74,7 @@ class GoeVendor(Vendor):
     secret_keys = frozenset({CONF_API_TOKEN})
     #: RFID card names (``cards`` before firmware 60, ``c0n``... after) may be people's names.
     redact_keys = frozenset(
-        {"sse", "fna", "cak", "wcb", "ccw", "wifis", "cards", CONF_SERIAL}
+        {"sse", "fna", "cak", "wcb", "ccw", "wifis", "cards", CONF_SERIAL, "configuration_url"}
         | {f"c{i}n" for i in range(10)}
     )
     diagnostics_data_keys = frozenset({CONF_MODE})
@@ -196,6 +196,10 @@ class GoeVendor(Vendor):
             name=f"go-eCharger {coordinator.serial}",
             serial_number=coordinator.serial,
             sw_version=str(data["fwv"]) if data.get("fwv") is not None else None,
+            # the charger's own web page ("Visit"), only for the local API
+            configuration_url=None
+            if coordinator.client.is_cloud
+            else str(coordinator.client.base_url),
         )
 
     def async_setup_platform(
