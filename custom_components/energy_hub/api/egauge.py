@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from .errors import (
+    EnergyHubApiError,
     EnergyHubAuthError,
     EnergyHubConnectionError,
     EnergyHubRequestError,
@@ -434,7 +435,8 @@ class EgaugeClient(HttpClient):
             await self.request(
                 "GET", "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
             )
-        except EnergyHubConnectionError:
+        except EnergyHubApiError:
+            # best effort (unreachable, rate limited, refused): the token expires on its own
             _LOGGER.debug("Logout failed; the token expires on its own")
 
     # -- requests ------------------------------------------------------------------------
