@@ -590,6 +590,7 @@ def _energy_dashboard(ui: Frontend, entries: dict[str, dict[str, Any]]) -> dict[
     page.set_viewport_size({"width": VIEWPORT[0], "height": DASHBOARD_HEIGHT})
     ui.navigate("/energy")
     page.get_by_role("button", name="Previous").first.click(timeout=TIMEOUT_MS)
+    # the dashboard's data collection has yesterday's 24 hours of the grid import
     start_ms = int(yesterday.timestamp() * 1000)
     page.wait_for_function(
         "([start, sid]) => { const c = document.querySelector('home-assistant').hass.connection;"
@@ -636,6 +637,8 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
                 args=CHROMIUM_ARGS,
                 headless=True,
                 viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]},
+                # the Energy dashboard's days and hours as Home Assistant's (config: UTC)
+                timezone_id="UTC",
             )
             page = context.pages[0] if context.pages else context.new_page()
             try:
