@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import ssl
+import threading
+from typing import Any
 
 import aiohttp
 import pytest
@@ -10,8 +13,11 @@ import pytest
 from custom_components.energy_hub.api.errors import (
     EnergyHubCertificateError,
     EnergyHubConnectionError,
+    EnergyHubResponseError,
 )
 from custom_components.energy_hub.api.http import (
+    EXECUTOR_PARSE_BYTES,
+    HttpResponse,
     InvalidHostError,
     is_certificate_error,
     normalize_base_url,
@@ -79,3 +85,28 @@ def test_certificate_error_detection() -> None:
     assert is_certificate_error(wrapped)
     assert not is_certificate_error(EnergyHubConnectionError("refused"))
     assert not is_certificate_error(aiohttp.ClientConnectionError("reset"))
+
+
+async def test_large_bodies_parse_off_the_event_loop() -> None:
+    """A body of EXECUTOR_PARSE_BYTES or more is parsed on a worker thread, a small one inline."""
+    threads: set[str] = set()
+
+    class Probe(HttpResponse):
+        __slots__ = ()
+
+        def json(self) -> Any:
+            threads.add(threading.current_thread().name)
+            return super().json()
+
+    small = Probe(200, {}, '{"a": 1}')
+    assert await small.async_json() == {"a": 1}
+    assert threads == {threading.current_thread().name}
+    threads.clear()
+    entries = {str(uid): {"uid": uid, "v": 1.5} for uid in range(EXECUTOR_PARSE_BYTES // 20)}
+    large = Probe(200, {}, json.dumps(entries))
+    assert len(large.text) >= EXECUTOR_PARSE_BYTES
+    assert await large.async_json() == entries
+    assert threads
+    assert threading.current_thread().name not in threads
+    with pytest.raises(EnergyHubResponseError, match="Malformed JSON"):
+        await Probe(200, {}, "[" * 10 + "x" * EXECUTOR_PARSE_BYTES).async_json()

@@ -79,7 +79,8 @@ class DynamicEntities[DataT]:
     """Keep one platform's entities in step with what the device reports.
 
     On every coordinator update, ``keys_fn(data)`` lists the items the device has now
-    (registers, signals, triggers ...). Entities are created with ``create_fn(key)`` for
+    (registers, signals, triggers ...); when it returns the very object it returned last
+    time, nothing is compared. Entities are created with ``create_fn(key)`` for
     new items, and registry entries of items that are gone are removed. Registry entries
     whose unique id starts with ``unique_id_prefix`` but are not current are removed too
     (items that vanished while Home Assistant was stopped).
@@ -107,6 +108,9 @@ class DynamicEntities[DataT]:
         self._create_fn = create_fn
         self._prefix = unique_id_prefix
         self._known: dict[str, list[str]] = {}
+        #: the key collection last synced: a vendor whose ``keys_fn`` returns the same
+        #: object until the device's items change costs nothing per poll
+        self._synced_keys: Iterable[str] | None = None
 
     @callback
     def async_start(self) -> None:
@@ -119,7 +123,11 @@ class DynamicEntities[DataT]:
         data = self._coordinator.data
         if data is None or not self._coordinator.last_update_success:
             return
-        current = set(self._keys_fn(data))
+        keys = self._keys_fn(data)
+        if keys is self._synced_keys:
+            return  # the very same key collection as last time (made at discovery)
+        self._synced_keys = keys
+        current = set(keys)
         new_entities: list[Entity] = []
         for key in sorted(current - self._known.keys()):
             entities = self._create_fn(key)

@@ -538,7 +538,7 @@ class EmsClient(HttpClient):
             )
         if resp.status != 200:
             raise EnergyHubResponseError(f"{path}: HTTP {resp.status}", status=resp.status)
-        return resp.json()
+        return await resp.async_json()
 
     async def _get(
         self,

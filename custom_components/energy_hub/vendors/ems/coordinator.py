@@ -26,7 +26,7 @@ from ...api.ems import (
     parse_samples,
     sample_value,
 )
-from ...api.ems_signals import ACCEPTED, BAD_VALUE, Meaning, MeaningBook
+from ...api.ems_signals import BAD_VALUE, REJECTED, Meaning, MeaningBook
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
@@ -70,6 +70,8 @@ class SignalEntity(Protocol):
 
     si: int | None
     entity_id: str
+    #: The meaning shown (the book's meaning of ``si``, applied by ``apply_meaning``).
+    meaning: Meaning
     #: True while the meaning comes from the table (its values are checked).
     checked: bool
 
@@ -353,13 +355,18 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             raws[uid] = raw
             value = raw
             if entity.checked and type(raw) is float:
-                verdict = book.observe(entity.si, uid, raw, numbers.get(uid))  # type: ignore[arg-type]
-                if verdict == ACCEPTED:
+                previous = numbers.get(uid)
+                # the usual case, a value that fits the meaning, needs nothing of the book
+                if entity.meaning.check(raw, previous) is None:
                     numbers[uid] = raw
-                elif verdict == BAD_VALUE:
-                    value = None
                 else:
-                    rejected.add(entity.si)  # type: ignore[arg-type]
+                    # the book counts the strike: this value unknown, or the code's
+                    # meaning rejected after repeated ones
+                    verdict = book.observe(entity.si, uid, raw, previous)  # type: ignore[arg-type]
+                    if verdict == REJECTED:
+                        rejected.add(entity.si)  # type: ignore[arg-type]
+                    elif verdict == BAD_VALUE:
+                        value = None
             if value == values.get(uid, _UNSET) and not force:
                 continue
             values[uid] = value

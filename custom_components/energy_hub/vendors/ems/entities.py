@@ -89,6 +89,7 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
 
     def apply_meaning(self, meaning: Meaning) -> None:
         """Show the signal as ``meaning`` says: unit, device class, state class, name."""
+        self.meaning = meaning
         self._attr_translation_key = f"{meaning.name_key}_own" if self._own else meaning.name_key
         self._attr_device_class = (
             SensorDeviceClass(meaning.device_class) if meaning.device_class else None
