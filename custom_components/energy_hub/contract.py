@@ -131,6 +131,20 @@ class EnergyHubRuntimeData:
 type EnergyHubConfigEntry = ConfigEntry[EnergyHubRuntimeData]
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformSetup:
+    """One platform of one loaded entry being set up: what a vendor adds its entities with.
+
+    Built by ``platform_setup`` (the platform modules' ``async_setup_entry``) and handed to
+    ``Vendor.async_setup_platform``; ``helpers.DynamicEntities`` takes it as it is.
+    """
+
+    hass: HomeAssistant
+    entry: EnergyHubConfigEntry
+    platform: Platform
+    async_add_entities: AddConfigEntryEntitiesCallback
+
+
 @dataclass(frozen=True, kw_only=True)
 class DeviceIdentity:
     """What a successful connection test learned: the config entry's unique id and title."""
@@ -282,14 +296,8 @@ class Vendor(ABC):
         """
 
     @abstractmethod
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
-        """Add this vendor's entities of ``platform`` (and track new ones)."""
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
+        """Add this vendor's entities of ``setup.platform`` (and track new ones)."""
 
     async def async_migrate_entry(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry, from_version: tuple[int, int]
@@ -349,6 +357,8 @@ def platform_setup(
         entry: EnergyHubConfigEntry,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        entry.runtime_data.vendor.async_setup_platform(hass, entry, platform, async_add_entities)
+        entry.runtime_data.vendor.async_setup_platform(
+            PlatformSetup(hass, entry, platform, async_add_entities)
+        )
 
     return async_setup_entry

@@ -12,11 +12,9 @@ from collections.abc import Callable, Container, Iterable, Mapping
 import logging
 from typing import Any, Final
 
-from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from yarl import URL
 
 from .api.errors import EnergyHubApiError
@@ -24,7 +22,7 @@ from .api.http import HttpClient
 from .api.redact import RedactingFilter
 from .api.tls import async_fetch_certificate, format_fingerprint
 from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
-from .contract import VENDORS, EnergyHubConfigEntry, UntrustedCertificateError
+from .contract import VENDORS, EnergyHubConfigEntry, PlatformSetup, UntrustedCertificateError
 from .coordinator import EnergyHubCoordinator
 
 #: Entry data keys that hold a secret whatever the vendor says.
@@ -87,22 +85,19 @@ class DynamicEntities[DataT]:
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
+        setup: PlatformSetup,
         coordinator: EnergyHubCoordinator[DataT],
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
         *,
         keys_fn: Callable[[DataT], Iterable[str]],
         create_fn: Callable[[str], list[Entity]],
         unique_id_prefix: str,
     ) -> None:
         """Set up tracking; call ``async_start`` to add the first entities."""
-        self._hass = hass
-        self._entry = entry
+        self._hass = setup.hass
+        self._entry = setup.entry
         self._coordinator = coordinator
-        self._platform = platform
-        self._add = async_add_entities
+        self._platform = setup.platform
+        self._add = setup.async_add_entities
         self._keys_fn = keys_fn
         self._create_fn = create_fn
         self._prefix = unique_id_prefix

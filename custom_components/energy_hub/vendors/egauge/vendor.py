@@ -9,13 +9,18 @@ from typing import Any, cast
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, MeterInfo
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubCertificateError
 from ...const import DOMAIN
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
+from ...contract import (
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    OptionsStepHandler,
+    PlatformSetup,
+    Vendor,
+)
 from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
 from ...statistics import EnergyStore
@@ -109,24 +114,15 @@ class EgaugeVendor(Vendor):
                 translation_placeholders={"error": str(err)},
             ) from err
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """Sensors follow the meter's registers; one reboot button."""
-        coordinator = cast("EgaugeCoordinator", entry.runtime_data.coordinator)
-        if platform is Platform.BUTTON:
-            async_add_entities([EgaugeRebootButton(coordinator)])
+        coordinator = cast("EgaugeCoordinator", setup.entry.runtime_data.coordinator)
+        if setup.platform is Platform.BUTTON:
+            setup.async_add_entities([EgaugeRebootButton(coordinator)])
             return
         DynamicEntities(
-            hass,
-            entry,
+            setup,
             coordinator,
-            platform,
-            async_add_entities,
             keys_fn=entity_keys,
             create_fn=lambda key: list(sensors_for(coordinator, key)),
             unique_id_prefix=f"{coordinator.meter.serial}_",

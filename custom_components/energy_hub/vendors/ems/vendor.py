@@ -14,11 +14,16 @@ from typing import Any, cast
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
+from ...contract import (
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    OptionsStepHandler,
+    PlatformSetup,
+    Vendor,
+)
 from ...helpers import DynamicEntities
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
@@ -63,25 +68,16 @@ class EmsVendor(Vendor):
         await coordinator.async_config_entry_first_refresh()
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """One sensor per enabled signal, following rediscoveries; the rediscover button."""
-        coordinator = _coordinator(entry)
-        if platform is Platform.BUTTON:
-            async_add_entities([EmsRediscoverButton(coordinator)])
+        coordinator = _coordinator(setup.entry)
+        if setup.platform is Platform.BUTTON:
+            setup.async_add_entities([EmsRediscoverButton(coordinator)])
             return
         serial = coordinator.data.system.serial
         DynamicEntities[EmsData](
-            hass,
-            entry,
+            setup,
             coordinator,
-            platform,
-            async_add_entities,
             # the keys are made at discovery, not at every poll
             keys_fn=lambda _data: coordinator.signal_keys,
             create_fn=lambda key: [EmsSignalSensor(coordinator, int(key))],
