@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
-from homeassistant.const import CONF_SCAN_INTERVAL, Platform
+from homeassistant.const import CONF_PASSWORD, CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -326,6 +326,18 @@ class Vendor(ABC):
     def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
         """Whether a user may delete ``device`` (True when it is gone from the device)."""
         return False
+
+
+class PasswordVendor(Vendor):
+    """A vendor whose device is reached at an address with a user and a password (JWT login).
+
+    The password is its secret and what reauth asks again; the device may present a
+    self-signed certificate, which the user can pin.
+    """
+
+    reauth_keys = (CONF_PASSWORD,)
+    secret_keys = frozenset({CONF_PASSWORD})
+    tls_pinning = True
 
 
 # -- the registry ------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
 import logging
@@ -211,10 +212,13 @@ def _number(value: Any) -> float | None:
     return None if isinstance(value, str) else finite_float(value)
 
 
-def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
+def parse_registers(
+    payload: Any, *, delta: bool = False, series_types: Container[str] | None = SPLIT_TYPES
+) -> RegisterData:
     """Parse a /register reply; raises EnergyHubResponseError only when it is unusable.
 
-    ``delta``: the reply was asked for with the ``delta`` flag.
+    ``delta``: the reply was asked for with the ``delta`` flag. ``series``: the rows of
+    the registers of ``series_types`` (None: of every register).
     """
     data = expect_dict(payload, "register reply")
     if data.get("error"):
@@ -261,7 +265,7 @@ def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
             skipped += 1
             continue
         registers[register.key] = register
-    columns = [_column_key(entry) for entry in entries]
+    columns = [_column_key(entry, series_types) for entry in entries]
     return RegisterData(
         ts=timestamp_seconds(data.get("ts")),
         registers=registers,
@@ -270,12 +274,12 @@ def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
     )
 
 
-def _column_key(entry: Any) -> str | None:
-    """The key of a column whose rows are kept (registers that split), else None."""
+def _column_key(entry: Any, types: Container[str] | None) -> str | None:
+    """The key of a column whose rows are kept (registers of ``types``; None: all), else None."""
     if (
         not isinstance(entry, dict)
         or not isinstance(entry.get("name"), str)
-        or entry.get("type") not in SPLIT_TYPES
+        or (types is not None and entry.get("type") not in types)
     ):
         return None
     did = entry.get("did")
@@ -504,17 +508,24 @@ class EgaugeClient(HttpClient):
         return parse_registers(body, delta=True)
 
     async def async_get_history(
-        self, start: float, stop: float, step: int, indices: list[int] | None = None
+        self,
+        start: float,
+        stop: float,
+        step: int,
+        indices: list[int] | None = None,
+        *,
+        types: Container[str] | None = SPLIT_TYPES,
     ) -> dict[str, list[tuple[float, int]]]:
         """Stored rows from ``start`` to ``stop`` every ``step`` seconds (youngest first).
 
-        ``indices`` limits the registers (``reg=none+i+j``); the meter answers with its
-        own resolution where it holds only coarser rows.
+        ``indices`` limits the registers (``reg=none+i+j``), ``types`` the registers whose
+        rows are returned (None: all, by register key); the meter answers with its own
+        resolution where it holds only coarser rows. Values are raw cumulative counts.
         """
         reg = "" if indices is None else "reg=none" + "".join(f"%2B{i}" for i in indices) + "&"
         query = f"{reg}time={int(start)}:{int(step)}:{int(stop)}&delta&virtual=value&raw"
         body = await self._call("GET", "/api/register", query_string=query)
-        return parse_registers(body, delta=True).series
+        return parse_registers(body, delta=True, series_types=types).series
 
     async def async_get_meter_info(self) -> MeterInfo:
         """Serial, model and firmware (``/api/sys``) and the hostname."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
@@ -21,8 +21,8 @@ from ...contract import (
     EnergyHubConfigEntry,
     EnergyHubRuntimeData,
     OptionsStepHandler,
+    PasswordVendor,
     PlatformSetup,
-    Vendor,
 )
 from ...helpers import DynamicEntities
 from . import flow, services
@@ -38,19 +38,14 @@ def _coordinator(entry: EnergyHubConfigEntry) -> EmsCoordinator:
 DIAGNOSTIC_SAMPLES = 20
 
 
-class EmsVendor(Vendor):
+class EmsVendor(PasswordVendor):
     """The EMS gateway plug-in."""
 
     key = "ems"
     name = "EMS gateway"
     platforms = (Platform.BUTTON, Platform.SENSOR)
-    default_scan_interval = 30
     min_scan_interval = 10
-    max_scan_interval = 3600
-    reauth_keys = (CONF_PASSWORD,)
-    secret_keys = frozenset({CONF_PASSWORD})
     redact_keys = frozenset({"sn", CONF_HOST, "configuration_url"})
-    tls_pinning = True
 
     # -- config flow (vendors/ems/flow.py) --------------------------------------------
 
