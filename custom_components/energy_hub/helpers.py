@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +17,25 @@ import logging
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
+import voluptuous as vol
 from yarl import URL
 
 from .api.errors import (
@@ -316,6 +329,19 @@ def redact_unknown(data: Any, known: Container[str]) -> Any:
 # -- service actions -------------------------------------------------------------------------
 
 
+@callback
+def async_register_data_action(
+    hass: HomeAssistant,
+    service: str,
+    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+    schema: vol.Schema,
+) -> None:
+    """Register an action of ours that returns data and nothing else (a history read)."""
+    hass.services.async_register(
+        DOMAIN, service, handler, schema=schema, supports_response=SupportsResponse.ONLY
+    )
+
+
 def invalid_call(key: str, **placeholders: str) -> ServiceValidationError:
     """The translated error of an action called with what it cannot use."""
     return ServiceValidationError(
@@ -323,19 +349,46 @@ def invalid_call(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+#: The fields an action reading a device's history shares: what it reads (an entity, or an
+#: entry: ``ActionEntries``) and the time range (``time_range``).
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+HISTORY_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
+    vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+    vol.Required(ATTR_START): cv.datetime,
+    vol.Required(ATTR_END): cv.datetime,
+}
+
+
+@dataclass(frozen=True)
 class ActionEntries:
     """How a vendor's action finds the loaded entry it is about.
 
-    The fields are the vendor's translation keys (``exceptions``) of what can go wrong:
-    ``missing``, no entry of this vendor (or an id of none); ``not_loaded`` (placeholder
-    ``{name}``), the entry is not loaded; ``ambiguous``, several entries and none chosen.
+    What can go wrong is told by the vendor's translation keys (``exceptions``):
+    ``<vendor>_no_entry`` (or ``missing_key``), no entry of this vendor or an id of none;
+    ``<vendor>_entry_not_loaded`` (placeholder ``{name}``), the entry is not loaded;
+    ``<vendor>_entry_required``, several entries and none chosen.
     """
 
     vendor: str
-    missing: str
-    not_loaded: str
-    ambiguous: str
+    missing_key: str | None = None
+
+    @property
+    def missing(self) -> str:
+        """The key of "no such entry"."""
+        return self.missing_key or f"{self.vendor}_no_entry"
+
+    @property
+    def not_loaded(self) -> str:
+        """The key of "the entry is not loaded"."""
+        return f"{self.vendor}_entry_not_loaded"
+
+    @property
+    def ambiguous(self) -> str:
+        """The key of "choose one of several entries"."""
+        return f"{self.vendor}_entry_required"
 
     def loaded(self, hass: HomeAssistant, entry_id: str | None) -> EnergyHubConfigEntry:
         """The loaded entry ``entry_id`` of the vendor; without an id, its only entry."""
@@ -356,6 +409,22 @@ class ActionEntries:
         if entry.state is not ConfigEntryState.LOADED:
             raise invalid_call(self.not_loaded, name=entry.title)
         return entry
+
+    def of_call[KeyT](
+        self,
+        hass: HomeAssistant,
+        data: Mapping[str, Any],
+        unique_id_key: Callable[[str], KeyT | None],
+        error: str,
+    ) -> tuple[EnergyHubConfigEntry, KeyT | None]:
+        """The loaded entry a call (``HISTORY_FIELDS``) is about.
+
+        With an entity: its entry and what its unique id names (see ``of_entity``); else
+        the chosen entry, or the vendor's only one, and None.
+        """
+        if ATTR_ENTITY_ID in data:
+            return self.of_entity(hass, data[ATTR_ENTITY_ID], unique_id_key, error)
+        return self.loaded(hass, data.get(ATTR_CONFIG_ENTRY_ID)), None
 
     def of_entity[KeyT](
         self,
@@ -379,9 +448,9 @@ class ActionEntries:
         return self.loaded(hass, reg_entry.config_entry_id), key
 
 
-def time_range(start: datetime, end: datetime, error: str) -> tuple[datetime, datetime]:
-    """An action's time range in UTC; ``error`` when the start is not before the end."""
-    start, end = dt_util.as_utc(start), dt_util.as_utc(end)
+def time_range(data: Mapping[str, Any], error: str) -> tuple[datetime, datetime]:
+    """A call's time range (``HISTORY_FIELDS``) in UTC; ``error`` unless start is before end."""
+    start, end = dt_util.as_utc(data[ATTR_START]), dt_util.as_utc(data[ATTR_END])
     if start >= end:
         raise invalid_call(error)
     return start, end

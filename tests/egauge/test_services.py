@@ -17,18 +17,14 @@ from custom_components.energy_hub.const import DOMAIN
 from custom_components.energy_hub.vendors.egauge.services import MAX_ROWS
 from simulators.egauge import EgaugeSimulator
 
+from ..common import history_call
 from .conftest import entry_data, setup_meter
 
 SERIAL = "G10400"
 
 
 async def _call(hass: HomeAssistant, **data: Any) -> Any:
-    now = dt_util.utcnow()
-    data.setdefault("start", (now - timedelta(hours=2)).isoformat())
-    data.setdefault("end", now.isoformat())
-    return await hass.services.async_call(
-        DOMAIN, "get_register_history", data, blocking=True, return_response=True
-    )
+    return await history_call(hass, "get_register_history", **data)
 
 
 def _entity(hass: HomeAssistant, platform: str, unique_id: str) -> str:
@@ -106,7 +102,7 @@ async def test_history_refuses_bad_calls(hass: HomeAssistant, meter: EgaugeSimul
     err = await refused(entity_id="sensor.not_there")
     assert err.translation_key == "egauge_not_a_register"
     err = await refused(config_entry_id="nope")
-    assert err.translation_key == "egauge_no_meter"
+    assert err.translation_key == "egauge_no_entry"
     with pytest.raises(vol.Invalid):
         await _call(hass, step=0)
     assert meter.requests("/api/register") == []

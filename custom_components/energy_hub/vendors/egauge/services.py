@@ -6,24 +6,25 @@ from datetime import datetime
 from typing import cast
 
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.helpers import config_validation as cv
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, Register
 from ...api.errors import EnergyHubApiError, EnergyHubRequestError
-from ...const import DOMAIN
 from ...coordinator import action_error
-from ...helpers import ActionEntries, invalid_call, time_range
+from ...helpers import (
+    HISTORY_FIELDS,
+    ActionEntries,
+    async_register_data_action,
+    invalid_call,
+    time_range,
+)
 from .const import VENDOR_KEY
 from .coordinator import EgaugeCoordinator
 
 SERVICE_GET_REGISTER_HISTORY = "get_register_history"
-ATTR_CONFIG_ENTRY_ID = "config_entry_id"
-ATTR_START = "start"
-ATTR_END = "end"
 ATTR_STEP = "step"
 #: The default step: one row an hour.
 DEFAULT_STEP = 3600
@@ -34,22 +35,14 @@ MAX_ROWS = 1000
 
 GET_REGISTER_HISTORY_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_START): cv.datetime,
-        vol.Required(ATTR_END): cv.datetime,
+        **HISTORY_FIELDS,
         vol.Optional(ATTR_STEP, default=DEFAULT_STEP): vol.All(
             vol.Coerce(int), vol.Range(min=1, max=MAX_STEP)
         ),
     }
 )
 
-ENTRIES = ActionEntries(
-    vendor=VENDOR_KEY,
-    missing="egauge_no_meter",
-    not_loaded="egauge_entry_not_loaded",
-    ambiguous="egauge_entry_required",
-)
+ENTRIES = ActionEntries(VENDOR_KEY)
 
 
 def _register_of(coordinator: EgaugeCoordinator, unique_id: str) -> Register | None:
@@ -93,21 +86,17 @@ def _rows(register: Register, series: list[tuple[float, int]]) -> list[JsonValue
 async def async_get_register_history(call: ServiceCall) -> ServiceResponse:
     """Read the meter's stored rows of its registers (or of one sensor's register)."""
     hass = call.hass
-    entity_id: str | None = call.data.get(ATTR_ENTITY_ID)
-    if entity_id is not None:
-        entry, unique_id = ENTRIES.of_entity(
-            hass, entity_id, lambda unique_id: unique_id, "egauge_not_a_register"
-        )
-    else:
-        entry = ENTRIES.loaded(hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry, unique_id = ENTRIES.of_call(
+        hass, call.data, lambda unique_id: unique_id, "egauge_not_a_register"
+    )
     coordinator = cast("EgaugeCoordinator", entry.runtime_data.coordinator)
     registers = list(coordinator.data.registers.values())
-    if entity_id is not None:
+    if unique_id is not None:
         register = _register_of(coordinator, unique_id)
         if register is None:
-            raise invalid_call("egauge_not_a_register", entity_id=entity_id)
+            raise invalid_call("egauge_not_a_register", entity_id=call.data[ATTR_ENTITY_ID])
         registers = [register]
-    start, end = time_range(call.data[ATTR_START], call.data[ATTR_END], "egauge_history_range")
+    start, end = time_range(call.data, "egauge_history_range")
     step: int = call.data[ATTR_STEP]
     rows = _row_count(start, end, step)
     if rows > MAX_ROWS:
@@ -151,10 +140,6 @@ def _row_count(start: datetime, end: datetime, step: int) -> int:
 
 def async_register(hass: HomeAssistant) -> None:
     """Register the eGauge service actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_REGISTER_HISTORY,
-        async_get_register_history,
-        schema=GET_REGISTER_HISTORY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
+    async_register_data_action(
+        hass, SERVICE_GET_REGISTER_HISTORY, async_get_register_history, GET_REGISTER_HISTORY_SCHEMA
     )

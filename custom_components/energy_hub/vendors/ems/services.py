@@ -5,26 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.helpers import config_validation as cv
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ...api.ems import EmsClient, EmsHistorySample, EmsNotFoundError
 from ...api.ems_signals import signal_type
 from ...api.errors import EnergyHubApiError, EnergyHubRequestError
-from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import action_error
-from ...helpers import ActionEntries, invalid_call, time_range
+from ...helpers import (
+    HISTORY_FIELDS,
+    ActionEntries,
+    async_register_data_action,
+    invalid_call,
+    time_range,
+)
 from .const import VENDOR_KEY
 from .entities import uid_from_unique_id
 
 SERVICE_GET_HISTORY = "get_history"
-ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_SIGNAL_UID = "signal_uid"
-ATTR_START = "start"
-ATTR_END = "end"
 ATTR_LIMIT = "limit"
 DEFAULT_LIMIT = 1000
 MAX_SAMPLES = 10000
@@ -33,33 +34,23 @@ MAX_SAMPLES = 10000
 # translated message instead of the schema's own text
 GET_HISTORY_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        **HISTORY_FIELDS,
         vol.Optional(ATTR_SIGNAL_UID): vol.All(vol.Coerce(int), vol.Range(min=0)),
-        vol.Required(ATTR_START): cv.datetime,
-        vol.Required(ATTR_END): cv.datetime,
         vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
             vol.Coerce(int), vol.Range(min=1, max=MAX_SAMPLES)
         ),
     }
 )
 
-
-ENTRIES = ActionEntries(
-    vendor=VENDOR_KEY,
-    missing="ems_no_gateway",
-    not_loaded="ems_entry_not_loaded",
-    ambiguous="ems_entry_required",
-)
+ENTRIES = ActionEntries(VENDOR_KEY, missing_key="ems_no_gateway")
 
 
 def _resolve(hass: HomeAssistant, data: dict[str, Any]) -> tuple[EnergyHubConfigEntry, int]:
     """The gateway entry and the signal UID a call is about."""
     if (ATTR_ENTITY_ID in data) == (ATTR_SIGNAL_UID in data):
         raise invalid_call("ems_signal_required")
-    if ATTR_ENTITY_ID in data:
-        return ENTRIES.of_entity(hass, data[ATTR_ENTITY_ID], uid_from_unique_id, "ems_not_a_signal")
-    return ENTRIES.loaded(hass, data.get(ATTR_CONFIG_ENTRY_ID)), data[ATTR_SIGNAL_UID]
+    entry, uid = ENTRIES.of_call(hass, data, uid_from_unique_id, "ems_not_a_signal")
+    return entry, data[ATTR_SIGNAL_UID] if uid is None else uid
 
 
 def _sample(row: EmsHistorySample) -> dict[str, Any]:
@@ -80,7 +71,7 @@ async def async_get_history(call: ServiceCall) -> ServiceResponse:
     """Read a signal's history from its gateway."""
     hass = call.hass
     entry, uid = _resolve(hass, dict(call.data))
-    start, end = time_range(call.data[ATTR_START], call.data[ATTR_END], "ems_history_range")
+    start, end = time_range(call.data, "ems_history_range")
     client: EmsClient = entry.runtime_data.client
     try:
         rows = await client.history(
@@ -110,10 +101,4 @@ async def async_get_history(call: ServiceCall) -> ServiceResponse:
 
 def async_register(hass: HomeAssistant) -> None:
     """Register the EMS service actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_HISTORY,
-        async_get_history,
-        schema=GET_HISTORY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
+    async_register_data_action(hass, SERVICE_GET_HISTORY, async_get_history, GET_HISTORY_SCHEMA)
