@@ -75,14 +75,13 @@ class VendorFlow(FormFlow, Protocol):
         """Show a menu (``FlowHandler.async_show_menu``)."""
 
     async def async_connection_step(
-        self,
-        vendor: Vendor,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        *,
-        fixed: Mapping[str, Any] | None = None,
+        self, vendor: Vendor, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """The generic connection form of ``vendor`` shown as ``step_id``."""
+        """The generic connection form of ``vendor`` shown as ``step_id``.
+
+        Values the vendor's steps put into ``flow_data`` before (e.g. a connection mode
+        chosen in a menu) are the form's defaults and are stored with its values.
+        """
 
     async def async_finish(
         self, vendor: Vendor, identity: DeviceIdentity, data: dict[str, Any]

@@ -71,16 +71,14 @@ async def async_step_menu(flow: VendorFlow, user_input: dict[str, Any] | None) -
 
 async def async_step_cloud(flow: VendorFlow, user_input: dict[str, Any] | None) -> ConfigFlowResult:
     """Serial number and API token."""
-    return await flow.async_connection_step(
-        get_vendor(VENDOR_KEY), STEP_CLOUD, user_input, fixed={CONF_MODE: MODE_CLOUD}
-    )
+    flow.flow_data[CONF_MODE] = MODE_CLOUD
+    return await flow.async_connection_step(get_vendor(VENDOR_KEY), STEP_CLOUD, user_input)
 
 
 async def async_step_local(flow: VendorFlow, user_input: dict[str, Any] | None) -> ConfigFlowResult:
     """The charger's address on the local network."""
-    return await flow.async_connection_step(
-        get_vendor(VENDOR_KEY), STEP_LOCAL, user_input, fixed={CONF_MODE: MODE_LOCAL}
-    )
+    flow.flow_data[CONF_MODE] = MODE_LOCAL
+    return await flow.async_connection_step(get_vendor(VENDOR_KEY), STEP_LOCAL, user_input)
 
 
 def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
