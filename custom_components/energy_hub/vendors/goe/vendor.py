@@ -39,9 +39,10 @@ from .const import (
     PV_MODE_KEYS,
     STEP_PV_SURPLUS,
 )
-from .coordinator import GoeCoordinator, GoePvSurplusSender, PvSurplusConfig
+from .coordinator import GoeCoordinator, GoePvSurplusSender
 from .descriptions import CATALOGUE, GoeKey
 from .entities import entity_of, unique_id
+from .flow import PvSurplusConfig
 from .services import async_register_services
 
 #: Status keys shown in diagnostics: those entities (the catalogue) and the surplus sender
