@@ -18,10 +18,7 @@ from dataclasses import dataclass, field
 import hashlib
 import logging
 import secrets
-import time
 from typing import Any
-
-import aiohttp
 
 from .errors import (
     EnergyHubApiError,
@@ -31,9 +28,9 @@ from .errors import (
     EnergyHubResponseError,
     EnergyHubUnavailableError,
 )
-from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
+from .http import HttpResponse, expect_dict
 from .redact import redact
-from .tokens import TokenManager
+from .tokens import LoginClient
 from .values import finite_float, finite_int, finite_product, timestamp_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,8 +53,6 @@ NONCE_EXPIRED = "Nonce expired."
 REASON_NONCE_EXPIRED = "egauge_clock"
 #: Token lifetime when the token says nothing (the meter's are valid about 10 minutes).
 TOKEN_LIFETIME = 600.0
-#: Refresh this long before the token runs out.
-TOKEN_MARGIN = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,42 +326,13 @@ def parse_series(
     return series
 
 
-class EgaugeClient(HttpClient):
+class EgaugeClient(LoginClient):
     """One eGauge meter (``host`` is a URL; plain http or https)."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        host: str,
-        username: str,
-        password: str,
-        *,
-        verify_ssl: bool = True,
-        timeout: float = 10.0,
-    ) -> None:
-        """Use the injected session; nothing happens on the network until a call."""
-        super().__init__(
-            session,
-            normalize_base_url(host),
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            secrets=(password,),
-        )
-        self._username = username
-        self._password = password
-        self._challenge: tuple[str, str] | None = None
-        self._last_token: str | None = None
-        self.tokens = TokenManager(
-            self._login,
-            margin=TOKEN_MARGIN,
-            fallback_lifetime=TOKEN_LIFETIME,
-            # looked up at each call, so the clock follows time.time wherever it is
-            clock=lambda: time.time(),  # noqa: PLW0108
-        )
-
-    def __repr__(self) -> str:
-        """Never show credentials."""
-        return f"<EgaugeClient {self.base_url}>"
+    token_lifetime = TOKEN_LIFETIME
+    #: The meter's realm and nonce from a 401, used by the next login (None: ask for one).
+    _challenge: tuple[str, str] | None = None
+    _last_token: str | None = None
 
     # -- login ---------------------------------------------------------------------------
 
