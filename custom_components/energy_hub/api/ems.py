@@ -256,16 +256,8 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
 
     Entries that are not objects or whose UID is not a number are skipped.
     """
-    body = expect_dict(data, key)
-    items = body.get(key)
-    if items is None:
-        return {}
-    if isinstance(items, list):
-        # tolerate a list of objects carrying their own uid
-        items = {str(item.get("uid")): item for item in items if isinstance(item, dict)}
-    items = expect_dict(items, key)
     entries: dict[int, dict[str, Any]] = {}
-    for raw_uid, entry in items.items():
+    for raw_uid, entry in _raw_map(data, key).items():
         uid = _int(raw_uid)
         if uid is None and isinstance(entry, dict):
             uid = _int(entry.get("uid"))
@@ -277,7 +269,10 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
 
 
 def _raw_map(data: Any, key: str) -> dict[str, Any]:
-    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text)."""
+    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text).
+
+    A list of objects carrying their own uid is tolerated (keyed by it).
+    """
     body = expect_dict(data, key)
     items = body.get(key)
     if items is None:
