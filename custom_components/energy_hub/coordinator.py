@@ -70,34 +70,33 @@ def async_certificate_issue(
     )
 
 
+def _error_translation(
+    err: EnergyHubApiError, fallback: str
+) -> tuple[str, dict[str, str] | None]:
+    """The translation key and placeholders telling the user what a client error means.
+
+    ``fallback`` is the key of an error no other key fits (placeholder ``{error}``).
+    """
+    if isinstance(err, EnergyHubCertificateError):
+        return certificate_error_key(err), None
+    if isinstance(err, EnergyHubAuthError):
+        return "auth_failed", None
+    if isinstance(err, EnergyHubUnavailableError):
+        return f"unavailable_{err.reason}", _unavailable_placeholders(err)
+    if isinstance(err, EnergyHubConnectionError):
+        return "communication_error", {"error": str(err)}
+    if isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
+        return "invalid_response", {"error": str(err)}
+    return fallback, {"error": str(err)}
+
+
 def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
     """Map a client error onto the translated exception Home Assistant expects."""
-    if isinstance(err, EnergyHubCertificateError):
-        return UpdateFailed(translation_domain=DOMAIN, translation_key=certificate_error_key(err))
+    key, placeholders = _error_translation(err, "unknown_error")
     if isinstance(err, EnergyHubAuthError):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
-    if isinstance(err, EnergyHubUnavailableError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key=f"unavailable_{err.reason}",
-            translation_placeholders=_unavailable_placeholders(err),
-        )
-    if isinstance(err, EnergyHubConnectionError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        )
-    if isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="invalid_response",
-            translation_placeholders={"error": str(err)},
-        )
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key=key)
     return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="unknown_error",
-        translation_placeholders={"error": str(err)},
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
 
 
@@ -116,29 +115,11 @@ def action_error(
     Vendors handle their own special cases first (a rejected key, a missing right) and
     pass the rest here. Refused credentials also start the reauth flow.
     """
-    if isinstance(err, EnergyHubCertificateError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key=certificate_error_key(err)
-        )
+    key, placeholders = _error_translation(err, "invalid_response")
     if isinstance(err, EnergyHubAuthError):
         entry.async_start_reauth(hass)
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed")
-    if isinstance(err, EnergyHubUnavailableError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=f"unavailable_{err.reason}",
-            translation_placeholders=_unavailable_placeholders(err),
-        )
-    if isinstance(err, EnergyHubConnectionError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        )
     return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_response",
-        translation_placeholders={"error": str(err)},
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
 
 
