@@ -398,7 +398,7 @@ def test_api_errors_map_to_translated_exceptions() -> None:
     from homeassistant.exceptions import ConfigEntryAuthFailed
     from homeassistant.helpers.update_coordinator import UpdateFailed
 
-    from custom_components.energy_hub.api import (
+    from custom_components.energy_hub.api.errors import (
         EnergyHubApiError,
         EnergyHubAuthError,
         EnergyHubConnectionError,

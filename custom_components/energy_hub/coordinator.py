@@ -13,7 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
     EnergyHubCertificateChangedError,
@@ -70,9 +70,7 @@ def async_certificate_issue(
     )
 
 
-def _error_translation(
-    err: EnergyHubApiError, fallback: str
-) -> tuple[str, dict[str, str] | None]:
+def _error_translation(err: EnergyHubApiError, fallback: str) -> tuple[str, dict[str, str] | None]:
     """The translation key and placeholders telling the user what a client error means.
 
     ``fallback`` is the key of an error no other key fits (placeholder ``{error}``).

@@ -14,8 +14,8 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 
-from ...api import EnergyHubApiError, EnergyHubRequestError
 from ...api.ekm import EkmReading
+from ...api.errors import EnergyHubApiError, EnergyHubRequestError
 from ...api.values import finite_float
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
 from ...config_flow import suggest_values
 from ...const import CONF_VENDOR, DOMAIN, LOGGER
 from ...contract import FlowError, Vendor, VendorFlow

@@ -17,8 +17,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from ...api import EnergyHubApiError
 from ...api.ekm import CONDITION_SOURCES, RELAY_STATUSES, RELAYS, THRESHOLD_TESTS, rrule_error
+from ...api.errors import EnergyHubApiError
 from ...const import CONF_VENDOR, DOMAIN
 from ...contract import EnergyHubConfigEntry
 from .const import VENDOR_KEY

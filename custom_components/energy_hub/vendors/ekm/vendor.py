@@ -15,8 +15,8 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
 import voluptuous as vol
 
-from ...api import EnergyHubApiError
 from ...api.ekm import DEFAULT_API_URL, DEFAULT_PUSH_URL, EkmClient
+from ...api.errors import EnergyHubApiError
 from ...const import DOMAIN, LOGGER
 from ...contract import (
     DeviceIdentity,

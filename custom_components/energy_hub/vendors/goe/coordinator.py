@@ -27,7 +27,7 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PowerConverter
 
-from ...api import EnergyHubApiError
+from ...api.errors import EnergyHubApiError
 from ...api.goe import GoeClient, GoeKeySupport, GoeRejectedError, pv_surplus_ids
 from ...api.goe_surplus import ChargerDraw, battery_discharge, grid_import, shared_grid_power
 from ...const import DOMAIN, LOGGER

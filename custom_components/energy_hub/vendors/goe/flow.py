@@ -13,7 +13,7 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
-from ...api import (
+from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
     EnergyHubConnectionError,
