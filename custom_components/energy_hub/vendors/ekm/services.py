@@ -7,6 +7,7 @@ message before any request is made.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 import json
 from typing import Any, cast
 
@@ -184,11 +185,21 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
     return ekm_coordinator(entry)
 
 
-def _remember(coordinator: EkmCoordinator, trigger: dict[str, Any]) -> None:
-    """Show a created or changed trigger at once (its switch appears or changes)."""
+async def _async_store(
+    call: ServiceCall, coordinator: EkmCoordinator, request: Awaitable[dict[str, Any]]
+) -> ServiceResponse:
+    """Send a created or changed trigger; show it at once (its switch appears or changes).
+
+    The trigger as the gateway stored it is the response, when one is asked for.
+    """
+    try:
+        trigger = await request
+    except EnergyHubApiError as err:
+        raise_api_error(coordinator.config_entry, err)
     if not is_relay_command(trigger):
         coordinator.data.triggers[trigger["trigger_uuid"]] = trigger
         coordinator.async_update_listeners()
+    return {"trigger": trigger} if call.return_response else None
 
 
 async def _create(call: ServiceCall) -> ServiceResponse:
@@ -202,12 +213,9 @@ async def _create(call: ServiceCall) -> ServiceResponse:
         "conditions": conditions,
         "actions": validate_actions(call.data["actions"], conditions),
     }
-    try:
-        created = await coordinator.client.create_trigger(coordinator.gateway, trigger)
-    except EnergyHubApiError as err:
-        raise_api_error(coordinator.config_entry, err)
-    _remember(coordinator, created)
-    return {"trigger": created} if call.return_response else None
+    return await _async_store(
+        call, coordinator, coordinator.client.create_trigger(coordinator.gateway, trigger)
+    )
 
 
 async def _update(call: ServiceCall) -> ServiceResponse:
@@ -233,12 +241,7 @@ async def _update(call: ServiceCall) -> ServiceResponse:
                 c["type"] != "data" for c in changes["conditions"]
             ):
                 raise _invalid("ekm_email_needs_data_condition", index=index)
-    try:
-        updated = await coordinator.client.update_trigger(uid, changes)
-    except EnergyHubApiError as err:
-        raise_api_error(coordinator.config_entry, err)
-    _remember(coordinator, updated)
-    return {"trigger": updated} if call.return_response else None
+    return await _async_store(call, coordinator, coordinator.client.update_trigger(uid, changes))
 
 
 async def _delete(call: ServiceCall) -> None:
@@ -291,22 +294,19 @@ FIELD_EXAMPLES = {
 
 def async_register_services(hass: HomeAssistant) -> None:
     """Register the trigger actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_CREATE,
-        _create,
-        CREATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-        description_placeholders=FIELD_EXAMPLES,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_UPDATE,
-        _update,
-        UPDATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-        description_placeholders=FIELD_EXAMPLES,
-    )
+    # the two actions taking a whole trigger: their fields describe it with examples
+    for service, handler, schema in (
+        (SERVICE_CREATE, _create, CREATE_SCHEMA),
+        (SERVICE_UPDATE, _update, UPDATE_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            handler,
+            schema,
+            supports_response=SupportsResponse.OPTIONAL,
+            description_placeholders=FIELD_EXAMPLES,
+        )
     hass.services.async_register(DOMAIN, SERVICE_DELETE, _delete, DELETE_SCHEMA)
     hass.services.async_register(
         DOMAIN, SERVICE_LIST, _list, LIST_SCHEMA, supports_response=SupportsResponse.ONLY
