@@ -7,7 +7,7 @@ message before any request is made.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 import json
 from typing import Any, cast
 
@@ -106,15 +106,33 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
     )
 
 
+def _validate_items(
+    items: list[Any], what: str, schema_of: Callable[[int, dict[str, Any]], vol.Schema]
+) -> list[dict[str, Any]]:
+    """Each of the trigger's ``what`` items (conditions, actions) checked by its schema.
+
+    ``schema_of(index, item)`` picks the schema (it may adjust the item, or raise an
+    error of its own); ServiceValidationError for an item that fails.
+    """
+    if not items:
+        raise _invalid("ekm_invalid_trigger", error=f"at least one {what} is required")
+    result = []
+    for index, raw in enumerate(items, start=1):
+        if not isinstance(raw, dict):
+            raise _invalid(f"ekm_invalid_{what}", index=index, error="expected an object")
+        item = dict(raw)
+        schema = schema_of(index, item)
+        try:
+            result.append(schema(item))
+        except vol.Invalid as err:
+            raise _invalid(f"ekm_invalid_{what}", index=index, error=str(err)) from err
+    return result
+
+
 def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
     """The conditions as the Trigger API wants them; ServiceValidationError otherwise."""
-    if not conditions:
-        raise _invalid("ekm_invalid_trigger", error="at least one condition is required")
-    result = []
-    for index, raw in enumerate(conditions, start=1):
-        if not isinstance(raw, dict):
-            raise _invalid("ekm_invalid_condition", index=index, error="expected an object")
-        condition = dict(raw)
+
+    def schema_of(index: int, condition: dict[str, Any]) -> vol.Schema:
         if "type" not in condition and "condition_type" in condition:
             condition["type"] = condition.pop("condition_type")
         kind = condition.get("type")
@@ -122,8 +140,8 @@ def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
             error = rrule_error(condition.get("rrule"))
             if error:
                 raise _invalid("ekm_invalid_rrule", index=index, error=error)
-            schema = RRULE_CONDITION
-        elif kind == "data":
+            return RRULE_CONDITION
+        if kind == "data":
             test = condition.get("threshold_test")
             if test not in THRESHOLD_TESTS:
                 raise _invalid(
@@ -132,14 +150,10 @@ def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
                     test=test,
                     allowed=", ".join(THRESHOLD_TESTS),
                 )
-            schema = DATA_CONDITION
-        else:
-            raise _invalid("ekm_invalid_condition_type", index=index, type=kind)
-        try:
-            result.append(schema(condition))
-        except vol.Invalid as err:
-            raise _invalid("ekm_invalid_condition", index=index, error=str(err)) from err
-    return result
+            return DATA_CONDITION
+        raise _invalid("ekm_invalid_condition_type", index=index, type=kind)
+
+    return _validate_items(conditions, "condition", schema_of)
 
 
 def validate_actions(
@@ -150,28 +164,20 @@ def validate_actions(
     ``conditions`` (when known) decide whether sendEmail is allowed: only with data
     conditions.
     """
-    if not actions:
-        raise _invalid("ekm_invalid_trigger", error="at least one action is required")
-    result = []
-    for index, raw in enumerate(actions, start=1):
-        if not isinstance(raw, dict):
-            raise _invalid("ekm_invalid_action", index=index, error="expected an object")
-        command = raw.get("command")
+
+    def schema_of(index: int, action: dict[str, Any]) -> vol.Schema:
+        command = action.get("command")
         if command == "setRelay":
-            if not raw.get("target_id"):
+            if not action.get("target_id"):
                 raise _invalid("ekm_missing_target_id", index=index)
-            schema = SET_RELAY_ACTION
-        elif command == "sendEmail":
+            return SET_RELAY_ACTION
+        if command == "sendEmail":
             if conditions is not None and any(c.get("type") != "data" for c in conditions):
                 raise _invalid("ekm_email_needs_data_condition", index=index)
-            schema = SEND_EMAIL_ACTION
-        else:
-            raise _invalid("ekm_invalid_command", index=index, command=command)
-        try:
-            result.append(schema(dict(raw)))
-        except vol.Invalid as err:
-            raise _invalid("ekm_invalid_action", index=index, error=str(err)) from err
-    return result
+            return SEND_EMAIL_ACTION
+        raise _invalid("ekm_invalid_command", index=index, command=command)
+
+    return _validate_items(actions, "action", schema_of)
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
