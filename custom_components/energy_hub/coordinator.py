@@ -70,32 +70,49 @@ def async_certificate_issue(
     )
 
 
-def _error_translation(err: EnergyHubApiError, fallback: str) -> tuple[str, dict[str, str] | None]:
-    """The translation key and placeholders telling the user what a client error means.
+def _translated[E: HomeAssistantError](
+    exception: type[E], err: EnergyHubApiError, *, others_unknown: bool
+) -> E:
+    """``exception`` telling the user, translated, what a client error means.
 
-    ``fallback`` is the key of an error no other key fits (placeholder ``{error}``).
+    An error no other key fits is ``unknown_error`` when ``others_unknown``, else
+    ``invalid_response``.
     """
     if isinstance(err, EnergyHubCertificateError):
-        return certificate_error_key(err), None
+        return exception(translation_domain=DOMAIN, translation_key=certificate_error_key(err))
     if isinstance(err, EnergyHubAuthError):
-        return "auth_failed", None
+        return exception(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, EnergyHubUnavailableError):
-        return f"unavailable_{err.reason}", _unavailable_placeholders(err)
+        return exception(
+            translation_domain=DOMAIN,
+            translation_key=f"unavailable_{err.reason}",
+            translation_placeholders=_unavailable_placeholders(err),
+        )
+    placeholders = {"error": str(err)}
     if isinstance(err, EnergyHubConnectionError):
-        return "communication_error", {"error": str(err)}
-    if isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
-        return "invalid_response", {"error": str(err)}
-    return fallback, {"error": str(err)}
+        return exception(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders=placeholders,
+        )
+    if others_unknown and not isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
+        return exception(
+            translation_domain=DOMAIN,
+            translation_key="unknown_error",
+            translation_placeholders=placeholders,
+        )
+    return exception(
+        translation_domain=DOMAIN,
+        translation_key="invalid_response",
+        translation_placeholders=placeholders,
+    )
 
 
 def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
     """Map a client error onto the translated exception Home Assistant expects."""
-    key, placeholders = _error_translation(err, "unknown_error")
     if isinstance(err, EnergyHubAuthError):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key=key)
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
+    return _translated(UpdateFailed, err, others_unknown=True)
 
 
 def _unavailable_placeholders(err: EnergyHubUnavailableError) -> dict[str, str] | None:
@@ -113,12 +130,9 @@ def action_error(
     Vendors handle their own special cases first (a rejected key, a missing right) and
     pass the rest here. Refused credentials also start the reauth flow.
     """
-    key, placeholders = _error_translation(err, "invalid_response")
     if isinstance(err, EnergyHubAuthError):
         entry.async_start_reauth(hass)
-    return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
+    return _translated(HomeAssistantError, err, others_unknown=False)
 
 
 class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
