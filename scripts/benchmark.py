@@ -4,17 +4,19 @@
 
 ``clients``: eGauge is measured twice in one run, today's poll and the poll with the exact
 import/export split (every stored 1 s row since the last poll, in the same single request);
-the meter's clock moves 30 s between polls in both and the simulator's own reply-building
-time (it runs in this process) is subtracted. Each vendor: start its simulator on loopback, make one warm-up poll (login, discovery),
-then time N steady-state polls and count the requests each one made from the simulator's
-request log. go-e's one-request-per-second limiter is set to 0 here so that the figure is
-the client's own cost, not the limiter's wait.
+the meter's clock moves 30 s between polls in both. Each vendor: start its simulator on
+loopback on a thread of its own, make one warm-up poll (login, discovery), then run N rounds
+in which every case polls once (interleaved, so a machine busy with other work affects all
+alike), and count the requests each poll made from the simulator's request log. go-e's
+one-request-per-second limiter is set to 0 here so that the figure is the client's own
+cost, not the limiter's wait.
 
 go-e is measured three ways: the filter of the release before the key catalogue (18 keys),
 the catalogue's enabled-by-default entities and every catalogue entity enabled; each poll
 also reads every entity's value from the answer, as the entities do. ``cpu ms`` is the
-process time per poll (client, value reading and the in-process simulator together); the
-last line is the ratio default / before, measured in this run.
+median CPU time of the polling thread per poll (client and value reading; the simulators'
+threads are not counted); the last lines are the ratios go-e default / before and eGauge
+split / plain, measured in this run.
 
 ``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
 requests, parsing, dispatch and state writes), for 300 and 2,500 signals with every
@@ -199,29 +201,6 @@ def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitabl
     return make
 
 
-def _meter_simulator_cpu(sim: Simulator) -> None:
-    """Count the CPU the simulator's /register handler spends (it runs in this process)."""
-    if not isinstance(sim, EgaugeSimulator):
-        return
-    sim_cpu[id(sim)] = 0.0
-    original = sim.register_reply
-
-    def timed(raw_query: str) -> dict[str, Any]:
-        start = time.process_time()
-        try:
-            return original(raw_query)
-        finally:
-            sim_cpu[id(sim)] += time.process_time() - start
-
-    sim.register_reply = timed  # type: ignore[method-assign]
-
-
-def _simulator_cpu(sim: Simulator) -> float:
-    return sim_cpu.get(id(sim), 0.0)
-
-
-sim_cpu: dict[int, float] = {}
-
 #: Seconds of meter time between two eGauge polls (the default scan interval).
 EGAUGE_INTERVAL = 30
 
@@ -237,41 +216,42 @@ CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]]
 
 
 async def clients(polls: int) -> None:
-    """Time the clients' polls."""
+    """Time the clients' polls, every case once per round (interleaved)."""
     print(
         f"{'vendor':22s} {'polls':>5s} {'mean ms':>8s} {'p95 ms':>8s} {'cpu ms':>7s}"
         f" {'requests/poll':>14s} {'keys':>5s}"
     )
-    cpu: dict[str, float] = {}
-    async with aiohttp.ClientSession() as session:
+    durations: dict[str, list[float]] = {name: [] for name in CASES}
+    cpu: dict[str, list[float]] = {name: [] for name in CASES}
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        sims: dict[str, Simulator] = {}
+        runs: dict[str, Poll] = {}
         for name, (make_sim, make_poll) in CASES.items():
-            sim = make_sim()
-            await sim.start()
-            try:
-                poll = await make_poll(session, sim)
-                await poll()  # warm-up: login, token, discovery
-                sim.clear_log()
-                _meter_simulator_cpu(sim)
-                durations = []
-                cpu_start = time.process_time()
-                for _ in range(polls):
-                    start = time.perf_counter()
-                    await poll()
-                    durations.append((time.perf_counter() - start) * 1000)
-                # the eGauge simulator runs in this process: its reply building is not ours
-                cpu[name] = (time.process_time() - cpu_start - _simulator_cpu(sim)) * 1000 / polls
-                p95 = statistics.quantiles(durations, n=20)[-1]
-                wanted = sim.log[-1].query.get("filter", "") if sim.log else ""
-                keys = str(len(wanted.split(","))) if wanted else "-"
-                print(
-                    f"{name:22s} {polls:5d} {statistics.mean(durations):8.2f} {p95:8.2f}"
-                    f" {cpu[name]:7.2f} {len(sim.log) / polls:14.2f} {keys:>5s}"
-                )
-            finally:
-                await sim.stop()
-    before, default = cpu["goe before catalogue"], cpu["goe default entities"]
+            sim = sims[name] = make_sim()
+            # each simulator on its own thread: only the client's work is on this one
+            await stack.enter_async_context(threaded(sim))
+            runs[name] = await make_poll(session, sim)
+            await runs[name]()  # warm-up: login, token, discovery
+            sim.clear_log()
+        for _ in range(polls):
+            for name, poll in runs.items():
+                start, cpu_start = time.perf_counter(), time.thread_time()
+                await poll()
+                cpu[name].append((time.thread_time() - cpu_start) * 1000)
+                durations[name].append((time.perf_counter() - start) * 1000)
+        medians = {name: statistics.median(values) for name, values in cpu.items()}
+        for name, sim in sims.items():
+            p95 = statistics.quantiles(durations[name], n=20)[-1]
+            wanted = sim.log[-1].query.get("filter", "") if sim.log else ""
+            keys = str(len(wanted.split(","))) if wanted else "-"
+            print(
+                f"{name:22s} {polls:5d} {statistics.mean(durations[name]):8.2f} {p95:8.2f}"
+                f" {medians[name]:7.2f} {len(sim.log) / polls:14.2f} {keys:>5s}"
+            )
+    before, default = medians["goe before catalogue"], medians["goe default entities"]
     print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
-    split = cpu["egauge (import/export)"] / cpu["egauge"]
+    split = medians["egauge (import/export)"] / medians["egauge"]
     print(f"eGauge CPU per poll, import/export split vs plain: {split:.2f}x (budget 1.2x)")
 
 

@@ -83,6 +83,28 @@ _OFFSET = re.compile(r"(?P<sign>[+-])(?P<num>\d+(?:\.\d+)?)(?P<unit>[yqbmwdhQMs]
 _MAX_ROWS = 10_000
 
 
+#: ``use_household_day``: consumption (W) in each UTC hour, by circuit (the rest: "Other").
+HOUSEHOLD_DAY: dict[str, tuple[float, ...]] = {
+    "Heat pump": (
+        *(300, 300, 300, 300, 350, 450, 500, 400, 300, 200, 150, 150),
+        *(150, 150, 150, 200, 300, 400, 450, 450, 400, 350, 300, 300),
+    ),
+    "Kitchen": (
+        *(20, 20, 20, 20, 20, 50, 300, 400, 100, 50, 50, 150),
+        *(450, 200, 50, 50, 100, 600, 700, 300, 100, 50, 30, 20),
+    ),
+    "Other": (
+        *(150, 130, 130, 130, 140, 200, 350, 450, 300, 300, 300, 350),
+        *(400, 350, 300, 350, 400, 600, 700, 650, 500, 400, 300, 200),
+    ),
+}
+#: ``use_household_day``: solar production (W) in each UTC hour.
+SOLAR_DAY: tuple[float, ...] = (
+    *(0, 0, 0, 0, 0, 0, 150, 600, 1400, 2400, 3300, 4000),
+    *(4300, 4100, 3500, 2600, 1600, 700, 200, 0, 0, 0, 0, 0),
+)
+
+
 class QueryError(ValueError):
     """A query parameter the meter cannot interpret."""
 
@@ -100,9 +122,13 @@ class Profile:
     period: int = 0
     high_seconds: int = 0
     phase: float = 0.0
+    #: a daily curve instead: counts per second in each hour of the (UTC) day (24 values)
+    hourly: tuple[int, ...] = ()
 
     def integral(self, t: float) -> float:
         """Counts accumulated from the profile's phase to ``t`` (may be negative)."""
+        if self.hourly:
+            return self._daily(t) - self._daily(self.phase)
         x = t - self.phase
         if self.period <= 0:
             return self.high * x
@@ -114,8 +140,23 @@ class Profile:
             + max(0.0, rest - self.high_seconds) * self.low
         )
 
+    def _daily(self, t: float) -> float:
+        """Counts of the daily curve from the start of the phase's day to ``t``."""
+        days, rest = divmod(t, 86400)
+        hour, seconds = divmod(rest, 3600)
+        whole = int(hour)
+        day_total = 3600 * sum(self.hourly)
+        # days counted from the phase's day keep the numbers small (exact in a float)
+        return (
+            (days - self.phase // 86400) * day_total
+            + 3600 * sum(self.hourly[:whole])
+            + seconds * self.hourly[whole]
+        )
+
     def counts_at(self, t: float) -> int:
         """Counts per second during the second starting at ``t``."""
+        if self.hourly:
+            return self.hourly[int(t % 86400 // 3600)]
         if self.period <= 0:
             return self.high
         return self.high if (t - self.phase) % self.period < self.high_seconds else self.low
@@ -363,6 +404,38 @@ class EgaugeSimulator(Simulator):
         )
         self._set_profile(reg, profile, start)
         reg.rate = high
+
+    def set_daily(self, name: str, watts: tuple[float, ...]) -> None:
+        """Give a register a daily curve (rate in each UTC hour), over its whole history."""
+        if len(watts) != 24:
+            raise ValueError("a daily curve has 24 hourly rates")
+        reg = self.register(name)
+        phase = float(int(self.db_created))
+        profile = Profile(0, hourly=tuple(round(w / reg.quantum) for w in watts), phase=phase)
+        reg.segments = []
+        reg.start(phase, 0, profile)
+        reg.rate = reg.rate_at(self.now())
+
+    def use_household_day(self) -> None:
+        """A household's day instead of constant rates (the browser test's Energy dashboard).
+
+        Solar produces from 06:00 to 19:00 UTC (the register reads negative, as the default
+        one does), the grid imports at night and in the evening and exports around noon, two
+        circuits (``Heat pump``, ``Kitchen``) follow their own curves; ``use`` is the
+        house's consumption (``Grid - Solar``), ``gen`` the production. Every day of the
+        history looks the same.
+        """
+        for name in ("Heat pump", "Kitchen"):
+            if not self._has(name):
+                self.add_register(name, "P", 0.0)
+        curves = {name: HOUSEHOLD_DAY[name] for name in ("Heat pump", "Kitchen")}
+        load = [sum(hour) for hour in zip(*HOUSEHOLD_DAY.values(), strict=True)]
+        solar = SOLAR_DAY
+        curves["Solar"] = tuple(-w for w in solar)
+        curves["Grid"] = tuple(use - sun for use, sun in zip(load, solar, strict=True))
+        for name, watts in curves.items():
+            self.set_daily(name, watts)
+        self.register("use").formula = [("+", "Grid"), ("-", "Solar")]
 
     def _set_profile(self, reg: SimRegister, profile: Profile, at: float | None) -> None:
         t = self.now() if at is None else at

@@ -2,7 +2,8 @@
 
 ``python -m tests.browser.serve_simulators`` prints one JSON line per simulator
 (``{"simulator": name, "url": ..., **describe()}``) once all are listening, then serves
-until SIGTERM/SIGINT. Ports are free ports on 127.0.0.1.
+until SIGTERM/SIGINT. Ports are free ports on 127.0.0.1. The eGauge meter runs a household's
+day (``EgaugeSimulator.use_household_day``): its history fills the Energy dashboard.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from simulators import VENDORS, load
 from simulators.base import Simulator
+from simulators.egauge import EgaugeSimulator
 from tests.demo_vendor import DemoSimulator
 
 
@@ -29,6 +31,8 @@ async def serve() -> None:
     sims: list[tuple[str, Simulator, dict[str, Any]]] = [("demo", demo, demo_description(demo))]
     for name in VENDORS:
         sim = load(name)()
+        if isinstance(sim, EgaugeSimulator):
+            sim.use_household_day()
         sims.append((name, sim, {}))
     for name, sim, extra in sims:
         url = await sim.start("127.0.0.1", 0)

@@ -7,16 +7,18 @@ onboarding HTTP API, then Chromium logs in through the login page and walks:
 Settings -> Devices & services -> Add integration -> search "go-e" and "eGauge" -> Energy Hub
 -> the vendor menu -> for each vendor whose simulator is registered (plus the demo vendor)
 the config flow with the simulator's address and credentials -> the device page, where an
-entity state read from the simulator must be shown.
+entity state read from the simulator must be shown. Then the Energy dashboard is configured
+with Energy Hub's statistics (``_energy_dashboard``) and shown for yesterday.
 
 Screenshots go to ``artifacts/screenshots/``; with ``ENERGY_HUB_DOC_IMAGES=1`` the flow form
-and device page of the first real vendor (the demo vendor when none is registered) are also
-copied to ``docs/images/`` for the README.
+and device page of the first real vendor (the demo vendor when none is registered) and the
+Energy dashboard are also copied to ``docs/images/`` for the README.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 import os
 from pathlib import Path
 import re
@@ -38,6 +40,8 @@ DOC_IMAGES = ROOT / "docs" / "images"
 #: Vendors in the order their screenshots are preferred for the README.
 DOC_PREFERENCE = ("goe", "egauge", "ems", "ekm", "demo")
 TIMEOUT_MS = 20_000
+#: The browser window (width, height).
+VIEWPORT = (1280, 900)
 #: Form fields holding a secret (the wrong-secret check changes the first one it finds).
 SECRET_FIELDS = frozenset({"password", "api_token", "api_key", "token"})
 #: Input types the walk types into (check boxes and selectors keep their defaults).
@@ -409,6 +413,200 @@ def _ekm_second_gateway(ui: Frontend, first: dict[str, Any], sim: dict[str, Any]
     assert sorted(d["id"] for d in devices) == sorted(d["id"] for d in first_devices)
 
 
+#: The Energy dashboard's statistics of the browser's eGauge meter (``use_household_day``):
+#: role -> (register, kind). The Solar register reads negative, so *exported* is production.
+ENERGY_STATISTICS: dict[str, tuple[str, str]] = {
+    "grid_import": ("Grid", "imported"),
+    "grid_export": ("Grid", "exported"),
+    "solar": ("Solar", "exported"),
+    "heat_pump": ("Heat pump", "imported"),
+    "kitchen": ("Kitchen", "imported"),
+}
+#: Seconds the test waits for the eGauge history import (30 days, one request a second).
+HISTORY_TIMEOUT = 180
+#: Height of the browser window for the Energy dashboard's screenshot.
+DASHBOARD_HEIGHT = 1500
+
+
+def _registry_entity(ui: Frontend, entry: dict[str, Any], unique_suffix: str) -> str:
+    """The entity id of the entry's entity whose unique id ends with ``unique_suffix``."""
+    found = [
+        e["entity_id"]
+        for e in ui.ws({"type": "config/entity_registry/list"})
+        if e["config_entry_id"] == entry["entry_id"]
+        and str(e.get("unique_id", "")).endswith(unique_suffix)
+    ]
+    assert len(found) == 1, f"{entry['title']}: entities ending {unique_suffix!r}: {found}"
+    return str(found[0])
+
+
+def _wait_for_history(ui: Frontend, entry: dict[str, Any]) -> float:
+    """Wait until the eGauge history import sensor shows 100 %; returns the seconds waited."""
+    sensor = _registry_entity(ui, entry, "_history_import")
+    started = time.monotonic()
+    while True:
+        state = ui.page.evaluate(
+            "id => document.querySelector('home-assistant').hass.states[id]?.state", sensor
+        )
+        if state not in (None, "unknown", "unavailable") and float(state) >= 100:
+            return time.monotonic() - started
+        assert time.monotonic() - started < HISTORY_TIMEOUT, (
+            f"egauge: the history import is at {state} % after {HISTORY_TIMEOUT}s"
+        )
+        ui.page.wait_for_timeout(1000)
+
+
+def _hourly_changes(
+    ui: Frontend, ids: list[str], start: datetime, end: datetime
+) -> dict[str, list[float]]:
+    """``recorder/statistics_during_period``: each statistic's hourly change, oldest first."""
+    reply = ui.ws(
+        {
+            "type": "recorder/statistics_during_period",
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "statistic_ids": ids,
+            "period": "hour",
+            "types": ["change"],
+        }
+    )
+    return {sid: [float(row["change"]) for row in reply.get(sid, [])] for sid in ids}
+
+
+#: What the README's "The Energy dashboard" section names, as the 2026.10 frontend shows it.
+ENERGY_LABELS = (
+    "Electricity grid",
+    "Add grid connection",
+    "Solar panels",
+    "Add solar production",
+    "Home battery storage",
+    "Add battery system",
+    "Individual electrical devices",
+    "Add device",
+)
+#: The fields of the grid connection dialog the README names.
+GRID_DIALOG_LABELS = ("Energy imported from grid", "Energy exported to grid")
+
+
+def _energy_configuration(ui: Frontend) -> None:
+    """The way the README describes: the Energy dashboard's pencil opens its configuration.
+
+    Every section and button the README names is there; the grid connection dialog has
+    the two fields the README names.
+    """
+    page = ui.page
+    page.get_by_role("button", name="Edit dashboard").first.click(timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"/config/energy"), timeout=TIMEOUT_MS)
+    for label in ENERGY_LABELS:
+        page.get_by_text(label, exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    ui.shot("energy-config")
+    page.get_by_role("button", name="Add grid connection").first.click(timeout=TIMEOUT_MS)
+    for label in GRID_DIALOG_LABELS:
+        page.get_by_text(label, exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    ui.shot("energy-config-grid")
+    page.keyboard.press("Escape")
+
+
+def _energy_dashboard(ui: Frontend, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Configure the Energy dashboard with Energy Hub's statistics; screenshot yesterday.
+
+    Grid (import and export) and solar from the eGauge meter's statistics (its history
+    import writes them), two eGauge circuits and the go-e charger's total energy as
+    individual devices. Yesterday's hourly changes are checked through the recorder's
+    websocket API (solar never negative; import and export are two series, each with
+    energy), so the screenshot cannot be empty by accident.
+    """
+    page = ui.page
+    waited = _wait_for_history(ui, entries["egauge"])
+    listed = ui.ws({"type": "recorder/list_statistic_ids", "statistic_type": "sum"})
+    ids: dict[str, str] = {}
+    for role, (register, kind) in ENERGY_STATISTICS.items():
+        match = [
+            s["statistic_id"]
+            for s in listed
+            if str(s["statistic_id"]).startswith("energy_hub:egauge_")
+            and str(s.get("name") or "").endswith(f" {register} {kind}")
+        ]
+        assert len(match) == 1, f"statistic {register} {kind}: {match} in {listed}"
+        ids[role] = match[0]
+    charger = _registry_entity(ui, entries["goe"], "_eto")
+    prefs = {
+        "energy_sources": [
+            {
+                "type": "grid",
+                "stat_energy_from": ids["grid_import"],
+                "stat_energy_to": ids["grid_export"],
+                "stat_cost": None,
+                "entity_energy_price": None,
+                "number_energy_price": None,
+                "stat_compensation": None,
+                "entity_energy_price_export": None,
+                "number_energy_price_export": None,
+                "cost_adjustment_day": 0,
+            },
+            {
+                "type": "solar",
+                "stat_energy_from": ids["solar"],
+                "config_entry_solar_forecast": None,
+            },
+        ],
+        "device_consumption": [
+            {"stat_consumption": ids["heat_pump"], "name": "Heat pump"},
+            {"stat_consumption": ids["kitchen"], "name": "Kitchen"},
+            {"stat_consumption": charger, "name": "go-eCharger"},
+        ],
+    }
+    ui.ws({"type": "energy/save_prefs", **prefs})
+    # Home Assistant's own check of the choice (units, state classes, sums); the charger's
+    # sensor has no statistics before the recorder's first compile (every 5 minutes)
+    issues = ui.ws({"type": "energy/validate"})
+    found = [
+        issue
+        for group in (*issues["energy_sources"], *issues["device_consumption"])
+        for issue in group
+        if issue["type"] != "statistics_not_defined"
+        or [entity for entity, _ in issue["affected_entities"]] != [charger]
+    ]
+    assert not found, f"the Energy dashboard reports problems: {found}"
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    yesterday = today - timedelta(days=1)
+    changes = _hourly_changes(ui, list(ids.values()), yesterday, today)
+    for role, sid in ids.items():
+        assert len(changes[sid]) == 24, f"{role}: {len(changes[sid])} hours yesterday"
+        assert all(c >= 0 for c in changes[sid]), f"{role}: a negative hour {changes[sid]}"
+    solar = changes[ids["solar"]]
+    imported, exported = changes[ids["grid_import"]], changes[ids["grid_export"]]
+    assert max(solar) > 1, f"solar produced nothing yesterday: {solar}"
+    assert ids["grid_import"] != ids["grid_export"]
+    assert sum(imported) > 1, f"no grid import yesterday: {imported}"
+    assert sum(exported) > 1, f"no grid export yesterday: {exported}"
+    # separate series: hours of import only (night) and of export only (noon)
+    assert any(i > 0.1 and e == 0 for i, e in zip(imported, exported, strict=True))
+    assert any(e > 0.1 and i == 0 for i, e in zip(imported, exported, strict=True))
+
+    # tall enough for the usage, solar and individual-device charts in one screenshot
+    page.set_viewport_size({"width": VIEWPORT[0], "height": DASHBOARD_HEIGHT})
+    ui.navigate("/energy")
+    page.get_by_role("button", name="Previous").first.click(timeout=TIMEOUT_MS)
+    # the dashboard's data collection has yesterday's 24 hours of the grid import
+    start_ms = int(yesterday.timestamp() * 1000)
+    page.wait_for_function(
+        "([start, sid]) => { const c = document.querySelector('home-assistant').hass.connection;"
+        " return Object.keys(c).filter(k => k.startsWith('_energy')).some(k => {"
+        " const s = c[k].state; return s && s.start && s.start.getTime() === start"
+        " && s.stats && (s.stats[sid] || []).length >= 24; }); }",
+        arg=[start_ms, ids["grid_import"]],
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_timeout(2500)  # the charts animate in
+    ui.shot("energy-dashboard")
+    page.set_viewport_size({"width": VIEWPORT[0], "height": VIEWPORT[1]})
+    _energy_configuration(ui)
+    return {"history_wait_s": round(waited), "statistics": sorted(ids.values())}
+
+
 def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
     """Onboard, log in, add each vendor through the UI and see its live values."""
     if not CHROMIUM.exists():
@@ -430,13 +628,17 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
         assert set(sims) == {"demo", *VENDORS}
         onboard(ha)
         walked: dict[str, list[str]] = {}
+        entries: dict[str, dict[str, Any]] = {}
+        energy: dict[str, Any] = {}
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
                 str(browser_tmp / "chromium-profile"),
                 executable_path=str(CHROMIUM),
                 args=CHROMIUM_ARGS,
                 headless=True,
-                viewport={"width": 1280, "height": 900},
+                viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]},
+                # the Energy dashboard's days and hours as Home Assistant's (config: UTC)
+                timezone_id="UTC",
             )
             page = context.pages[0] if context.pages else context.new_page()
             try:
@@ -456,9 +658,11 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
                     walk = WALKS.get(key)
                     assert walk is not None, f"no browser walk for vendor {key!r} in WALKS"
                     entry = _walk_vendor(ui, key, walk, sims[key])
+                    entries[key] = entry
                     walked[key] = _device_page(ui, key, entry, walk)
                     if key == "ekm":
                         _ekm_second_gateway(ui, entry, sims[key])
+                energy = _energy_dashboard(ui, entries)
             except Exception:
                 page.screenshot(path=str(SCREENSHOTS / "failure.png"))
                 raise
@@ -472,4 +676,6 @@ def test_add_every_vendor_through_the_frontend(browser_tmp: Path) -> None:
         form = min(SCREENSHOTS.glob(f"{vendor}-form-[0-9]*.png"))  # the first form, after any menu
         shutil.copyfile(form, DOC_IMAGES / "config-flow.png")
         shutil.copyfile(SCREENSHOTS / f"{vendor}-device.png", DOC_IMAGES / "device.png")
-    print(f"browser test: {sorted(walked)} in {time.monotonic() - started:.0f}s: {walked}")  # noqa: T201
+        shutil.copyfile(SCREENSHOTS / "energy-dashboard.png", DOC_IMAGES / "energy-dashboard.png")
+    elapsed = time.monotonic() - started
+    print(f"browser test: {sorted(walked)} in {elapsed:.0f}s: {walked}; energy: {energy}")  # noqa: T201

@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from yarl import URL
 
-from simulators.egauge import REALM, EgaugeSimulator, digest_hash
+from simulators.egauge import HOUSEHOLD_DAY, REALM, SOLAR_DAY, EgaugeSimulator, digest_hash
 
 from ..conftest import StartSimulator
 
@@ -241,3 +241,27 @@ async def test_sys_local_epoch_and_reboot(raw: Raw, freezer: FrozenDateTimeFacto
     assert body["result"] < 5
     with pytest.raises(KeyError):
         sim.register("nope")
+
+
+async def test_household_day(raw: Raw) -> None:
+    """use_household_day: every stored day follows the curves (grid = consumption - solar)."""
+    raw.sim.use_household_day()
+    _, body = await raw.get("/api/register", "reg=all&time=sod-1d:1h:sod&delta&rate&virtual=value")
+    names = [r["name"] for r in body["registers"]]
+    assert {"Heat pump", "Kitchen", "use", "gen"} <= set(names)
+    (rng,) = body["ranges"]
+    # delta rows: youngest first, each (older - younger), so -row is the hour's energy (Wh)
+    hours = [[-int(v) / 3600 for v in row] for row in reversed(rng["rows"][1:])]
+    assert len(hours) == 24
+    column = {name: [hour[i] for hour in hours] for i, name in enumerate(names)}
+    load = [sum(watts) for watts in zip(*HOUSEHOLD_DAY.values(), strict=True)]
+    assert column["Solar"] == [-w for w in SOLAR_DAY]
+    assert column["Grid"] == [use - sun for use, sun in zip(load, SOLAR_DAY, strict=True)]
+    assert column["Heat pump"] == list(HOUSEHOLD_DAY["Heat pump"])
+    assert column["use"] == load
+    assert column["gen"] == list(SOLAR_DAY)
+    # the grid both imports (night) and exports (noon); the rate follows the hour's curve
+    assert min(column["Grid"]) < 0 < max(column["Grid"])
+    hour = int(float(body["ts"]) % 86400 // 3600)
+    grid_rate = next(r["rate"] for r in body["registers"] if r["name"] == "Grid")
+    assert grid_rate == load[hour] - SOLAR_DAY[hour]

@@ -81,7 +81,7 @@ async def test_a_gateway_whose_codes_differ_gets_no_implausible_unit(
             assert "unit_of_measurement" not in state.attributes
             assert "device_class" not in state.attributes
             assert state.attributes["state_class"] == "measurement"
-            assert state.attributes["meaning"] == "none"
+            assert entry.runtime_data.coordinator.book.meaning(si).source == "none"
             assert state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
     # code 4 is a power factor in per cent on this gateway
     assert _state(hass, _uids(sim, 4)[0]).attributes["unit_of_measurement"] == "%"
@@ -97,6 +97,14 @@ async def test_a_gateway_whose_codes_differ_gets_no_implausible_unit(
     assert rejected[10]["signals"]
     assert rejected[33]["assumed"] == "voltage_v"
     assert rejected[44]["reason"] == "counter_negative"
+    sensors = {s["uid"]: s for s in diag["device"]["sensors"]}
+    voltage = _uids(sim, 29)[0]
+    assert sensors[voltage] == {
+        "entity_id": signal_entity(hass, voltage),
+        "uid": voltage,
+        "code": 29,
+    }
+    assert len(sensors) == sum(1 for s in sim.signals.values() if s["enable"])
     meanings = {m["code"]: m for m in diag["device"]["meanings"]}
     assert meanings[29]["source"] == "documented"
     assert meanings[29]["meaning"] == "voltage_v"
@@ -174,7 +182,7 @@ async def test_the_options_step_reassigns_a_code(
         assert energy.attributes["unit_of_measurement"] == "kWh"
         assert energy.attributes["device_class"] == "energy"
         assert energy.attributes["state_class"] == "total"
-        assert energy.attributes["meaning"] == "confirmed"
+        assert entry.runtime_data.coordinator.book.meaning(10).source == "confirmed"
         assert float(energy.state) > 1000
         temperature = _state(hass, temperature_uid)
         assert temperature.attributes["unit_of_measurement"] == "°C"

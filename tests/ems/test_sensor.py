@@ -94,9 +94,16 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert state.attributes["device_class"] == "voltage"
     assert state.attributes["unit_of_measurement"] == "V"
     assert state.attributes["state_class"] == "measurement"
-    assert state.attributes["signal_uid"] == voltage_uid
-    assert state.attributes["signal_code"] == 29
-    assert state.attributes["meaning"] == "documented"
+    # no static attributes (uid, code and meaning are in the diagnostics): a write carries
+    # what Home Assistant's own sensors carry
+    assert set(state.attributes) == {
+        "device_class",
+        "unit_of_measurement",
+        "state_class",
+        "friendly_name",
+    }
+    book = entry.runtime_data.coordinator.book
+    assert book.meaning(29).source == "documented"
     assert ent_reg.async_get(voltage_id).device_id == main.id
 
     # energy counters: Energy-dashboard ready
@@ -104,7 +111,7 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert energy.attributes["device_class"] == "energy"
     assert energy.attributes["state_class"] == "total"
     assert energy.attributes["unit_of_measurement"] == "kWh"
-    assert energy.attributes["meaning"] == "assumed"
+    assert book.meaning(40).source == "assumed"
     assert float(energy.state) > 1000
 
     # unknown codes become generic sensors with the load and the code in the name
@@ -114,7 +121,7 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert "device_class" not in unknown.attributes
     assert "unit_of_measurement" not in unknown.attributes
     assert unknown.attributes["state_class"] == "measurement"
-    assert unknown.attributes["meaning"] == "none"
+    assert book.meaning(777).source == "none"
     assert float(unknown.state) == pytest.approx(sim.value(unknown_uid, 777, time.time()), abs=2)
 
     # the disabled signal has no entity

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import logging
 import math
 
+from hypothesis import given, strategies as st
 import pytest
 from yarl import URL
 
@@ -138,6 +139,45 @@ def test_loads_makes_hostile_numbers_null() -> None:
     assert loads("[" + "9" * 400 + ", 12]") == [None, 12]
     with pytest.raises(ValueError, match="digits"):
         loads("9" * 5000)
+    # the fast path (no Python call per number) must not let an overflow through: a
+    # 250-digit mantissa with a two-digit exponent is beyond the float range too
+    assert loads(f"[{'9' * 250}e99, {'9' * 250}.5E+99, 1{'0' * 199}, 1e99, -2.5e-99]") == [
+        None,
+        None,
+        10**199,
+        1e99,
+        -2.5e-99,
+    ]
+    assert loads('{"big": -1e308, "over": -1e309, "tiny": 1e-400}') == {
+        "big": -1e308,
+        "over": None,
+        "tiny": 0.0,
+    }
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(min_value=-(10**320), max_value=10**320),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.from_regex(r"-?[1-9][0-9]{0,260}(\.[0-9]{1,5})?[eE][+-]?[0-9]{1,3}", fullmatch=True),
+        ),
+        max_size=8,
+    )
+)
+def test_loads_fast_path_agrees_with_the_safe_parser(numbers: list[int | float | str]) -> None:
+    """Whichever path parses a text, every number beyond the float range is None."""
+    text = "[" + ", ".join(str(n) if not isinstance(n, float) else repr(n) for n in numbers) + "]"
+    for number, parsed in zip(numbers, loads(text), strict=True):
+        value = float(number) if not isinstance(number, int) else number
+        if isinstance(number, int):
+            try:
+                expected = number if math.isfinite(float(number)) else None
+            except OverflowError:
+                expected = None
+        else:
+            expected = value if math.isfinite(value) else None
+        assert parsed == expected
     with pytest.raises(RecursionError):
         loads("[" * 100_000 + "]" * 100_000)
 

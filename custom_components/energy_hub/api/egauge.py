@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
+from itertools import accumulate
 import logging
 import secrets
 from typing import Any
@@ -283,6 +284,33 @@ def _column_key(entry: Any, types: Container[str] | None) -> str | None:
     return f"reg{did}" if isinstance(did, int) and not isinstance(did, bool) else None
 
 
+#: Counter text this long or shorter is read with int() directly in :func:`parse_series`: it
+#: cannot overflow a float and finite_int would read it the same way.
+_DIRECT_INT_TEXT = 100
+
+
+def _column_values(cells: list[Any]) -> list[int] | None:
+    """A column of counter text as integers in one pass of C code.
+
+    None unless every cell is short text int() reads (then the caller checks cell by cell).
+    """
+    if not cells or set(map(type, cells)) != {str} or max(map(len, cells)) > _DIRECT_INT_TEXT:
+        return None
+    try:
+        return list(map(int, cells))
+    except ValueError:
+        return None
+
+
+def _cell_value(cell: Any) -> int | None:
+    if type(cell) is str and len(cell) <= _DIRECT_INT_TEXT:
+        try:
+            return int(cell)
+        except ValueError:
+            pass
+    return finite_int(cell)
+
+
 def parse_series(
     ranges: Any, columns: list[str | None], *, delta: bool
 ) -> dict[str, list[tuple[float, int]]]:
@@ -291,14 +319,18 @@ def parse_series(
     Row *i* of a range is at ``ts - i*delta``; several ranges follow each other (coarser
     when the meter's database holds coarser rows). With ``delta`` only the very first row
     is absolute and every later one is the change from the row before it (younger). A
-    malformed value ends that register's series (everything older would be wrong).
+    malformed value ends that register's series (everything older would be wrong), a row
+    that is no list every series.
+
+    A range is read column by column: a column of well-formed counter text (the usual
+    case) is converted and summed up in C (``map``, ``accumulate``); any other goes cell by
+    cell and stops at the first malformed one.
     """
     series: dict[str, list[tuple[float, int]]] = {k: [] for k in columns if k is not None}
     if not isinstance(ranges, list):
         return series
-    wanted = [(column, key) for column, key in enumerate(columns) if key is not None]
-    broken: set[int] = set()
-    previous: list[int | None] = [None] * len(columns)
+    live = {column: key for column, key in enumerate(columns) if key is not None}
+    previous: dict[int, int] = {}
     for rng in ranges:
         if not isinstance(rng, dict):
             break
@@ -307,22 +339,36 @@ def parse_series(
         rows = rng.get("rows")
         if start is None or step is None or step < 0 or not isinstance(rows, list):
             break
-        for i, row in enumerate(rows):
-            if not isinstance(row, list):
-                return series
-            t = start - i * step
-            for column, key in wanted:
-                if column in broken:
-                    continue
-                value = finite_int(row[column]) if column < len(row) else None
-                prior = previous[column]
-                if value is not None and delta and prior is not None:
-                    value += prior
-                if value is None:
-                    broken.add(column)
-                    continue
-                previous[column] = value
-                series[key].append((t, value))
+        last_range = False
+        if set(map(type, rows)) - {list}:
+            # a row that is no list ends everything: keep the rows before it
+            rows = rows[: next(i for i, row in enumerate(rows) if not isinstance(row, list))]
+            last_range = True
+        times = [start - i * step for i in range(len(rows))]
+        for column, key in list(live.items()):
+            try:
+                cells = [row[column] for row in rows]
+            except IndexError:
+                cells = [row[column] if column < len(row) else None for row in rows]
+            values = _column_values(cells)
+            if values is None:
+                values = []
+                for cell in cells:
+                    value = _cell_value(cell)
+                    if value is None:
+                        del live[column]  # older rows of this register would be wrong
+                        break
+                    values.append(value)
+            if values and delta:
+                prior = previous.get(column)
+                values = list(accumulate(values, initial=prior))
+                if prior is not None:
+                    values = values[1:]
+            if values:
+                previous[column] = values[-1]
+                series[key].extend(zip(times, values, strict=False))
+        if last_range:
+            break
     return series
 
 

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import sub
 from typing import Any
 
 HOUR = 3600
+
+_POSITIVE = (0).__lt__
+_NEGATIVE = (0).__gt__
 
 
 @dataclass(slots=True)
@@ -59,44 +63,105 @@ class CounterSplit:
         ``sign=-1`` swaps the meaning of the two directions (a register measured the
         other way round). Rows at or before ``ts`` are ignored.
         """
-        added = 0
-        for t, value in sorted(rows):
-            if self.ts is not None and t <= self.ts:
+        ordered = sorted(rows)
+        if (added := self._feed_within_hour(ordered, max_rate, sign)) is not None:
+            return added
+        # Everything stays in locals and the current hour's figures in two integers: this
+        # runs once per stored second of every split register at every poll.
+        ts, last = self.ts, self.value
+        added = skipped = imported = exported = 0
+        in_hour = False  # whether hour/hour_in/hour_out hold an hour not yet booked
+        hour = hour_in = hour_out = 0
+        for t, value in ordered:
+            if ts is not None and t <= ts:
                 continue
-            if self.ts is None or self.value is None:
-                self.ts, self.value = t, value
+            if ts is None or last is None:
+                ts, last = t, value
                 continue
-            diff = (value - self.value) * sign
-            span = t - self.ts
-            if abs(diff) > max_rate * max(span, 1.0):
-                self.skipped += 1
+            diff = (value - last) * sign
+            span = t - ts
+            if abs(diff) > max_rate * max(1.0, span):
+                skipped += 1
+                ts, last = t, value
+                continue
+            added += 1
+            if diff >= 0:
+                imported += diff
             else:
-                self._add(self.ts, t, diff)
-                added += 1
-            self.ts, self.value = t, value
+                exported -= diff
+            if not (in_hour and hour <= ts and t <= hour + HOUR):
+                if in_hour:
+                    self._book(hour, hour_in, hour_out)
+                hour = int(ts // HOUR) * HOUR
+                hour_in = hour_out = 0
+                in_hour = t <= hour + HOUR
+                if not in_hour:
+                    # the interval spans clock hours: shared out in proportion to time
+                    for share_hour, share in _hour_shares(ts, t, diff):
+                        if share >= 0:
+                            self._book(share_hour, share, 0)
+                        else:
+                            self._book(share_hour, 0, -share)
+                    ts, last = t, value
+                    continue
+            if diff >= 0:
+                hour_in += diff
+            else:
+                hour_out -= diff
+            ts, last = t, value
+        if in_hour:
+            self._book(hour, hour_in, hour_out)
+        self.ts, self.value = ts, last
+        self.imported += imported
+        self.exported += exported
+        self.skipped += skipped
         return added
 
-    def _add(self, start: float, stop: float, diff: int) -> None:
-        if diff >= 0:
-            self.imported += diff
-        else:
-            self.exported -= diff
-        hour = int(start // HOUR) * HOUR
-        if stop <= hour + HOUR:  # the usual case: the interval lies in one hour
-            bucket = self.hours.get(hour)
-            if bucket is None:
-                bucket = self.hours[hour] = HourBucket()
-            if diff >= 0:
-                bucket.imported += diff
-            else:
-                bucket.exported -= diff
-            return
-        for hour, share in _hour_shares(start, stop, diff):
-            bucket = self.hours.setdefault(hour, HourBucket())
-            if share >= 0:
-                bucket.imported += share
-            else:
-                bucket.exported -= share
+    def _feed_within_hour(
+        self, ordered: list[tuple[float, int]], max_rate: float, sign: int
+    ) -> int | None:
+        """The usual poll in C code: rows after ``ts``, one a time, in ``ts``'s clock hour.
+
+        Only if every difference is plausible even over the shortest interval; None (and
+        nothing counted) otherwise, and the caller goes row by row. Returns how many
+        differences were added.
+        """
+        ts, last = self.ts, self.value
+        if ts is None or last is None:
+            return None
+        first = 0
+        while first < len(ordered) and ordered[first][0] <= ts:
+            first += 1  # the row at ts itself comes again with every read from ts on
+        newer = ordered[first:]
+        if not newer:
+            return None
+        hour = int(ts // HOUR) * HOUR
+        if newer[-1][0] > hour + HOUR:
+            return None
+        new_times, new_values = zip(*newer, strict=True)
+        times = [ts, *new_times]
+        values = [last, *new_values]
+        shortest = min(map(sub, times[1:], times[:-1], strict=True))
+        if shortest <= 0:  # two rows of one time: the row-by-row reading decides
+            return None
+        diffs = list(map(sub, values[1:], values[:-1], strict=True))
+        if max(map(abs, diffs)) > max_rate * max(1.0, shortest):
+            return None
+        up = sum(filter(_POSITIVE, diffs))
+        down = -sum(filter(_NEGATIVE, diffs))
+        imported, exported = (up, down) if sign >= 0 else (down, up)
+        self.imported += imported
+        self.exported += exported
+        self._book(hour, imported, exported)
+        self.ts, self.value = newer[-1]
+        return len(newer)
+
+    def _book(self, hour: int, imported: int, exported: int) -> None:
+        bucket = self.hours.get(hour)
+        if bucket is None:
+            bucket = self.hours[hour] = HourBucket()
+        bucket.imported += imported
+        bucket.exported += exported
 
     def complete_hours(self) -> list[tuple[int, HourBucket]]:
         """Remove and return the hours that ended at or before ``ts`` (oldest first)."""

@@ -69,12 +69,36 @@ def _json_constant(name: str) -> None:
     _LOGGER.debug("Treating %s in a reply as unknown", name)
 
 
-def loads(text: str) -> Any:
+#: Byte map for :func:`_overflow_risk`: digits become ``0``, ``e``/``E`` ``e``, signs ``+``,
+#: everything else a space.
+_NUMBER_SHAPE: Final = bytes(
+    0x30 if 0x30 <= i <= 0x39 else 0x65 if i in b"eE" else 0x2B if i in b"+-" else 0x20
+    for i in range(256)
+)
+
+
+def _overflow_risk(text: str | bytes) -> bool:
+    """Whether a JSON number in ``text`` could leave the float range.
+
+    Only a run of 200 digits (with an exponent below 100 a number needs 209 integer
+    digits to overflow) or an exponent of three digits or more can; the check is a
+    byte translation and two substring searches, no Python call per number.
+    """
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    shape = raw.translate(_NUMBER_SHAPE)
+    return b"0" * 200 in shape or b"0e000" in shape or b"0e+000" in shape
+
+
+def loads(text: str | bytes) -> Any:
     """Parse JSON text safely: NaN, infinities and float-overflowing numbers become None.
 
     Raises ValueError for text that is not JSON and RecursionError for JSON nested
     too deeply (callers map both onto EnergyHubResponseError).
     """
+    if not _overflow_risk(text):
+        # no number here can leave the float range: the C parser alone (NaN and the
+        # infinities still go through the hook)
+        return json.loads(text, parse_constant=_json_constant)
     return json.loads(
         text, parse_float=_json_float, parse_int=_json_int, parse_constant=_json_constant
     )

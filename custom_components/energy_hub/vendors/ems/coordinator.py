@@ -69,6 +69,7 @@ class SignalEntity(Protocol):
     """What the coordinator needs of a signal sensor to dispatch to it."""
 
     si: int | None
+    entity_id: str
     #: True while the meaning comes from the table (its values are checked).
     checked: bool
 

@@ -99,11 +99,6 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
         )
         self._numeric = meaning.state_class is not None
         self.checked = meaning.source in ("documented", "assumed")
-        self._attr_extra_state_attributes = {
-            "signal_uid": self._uid,
-            "signal_code": self.si,
-            "meaning": meaning.source,
-        }
 
     async def async_added_to_hass(self) -> None:
         """Register with the coordinator's dispatch (instead of as a listener)."""

@@ -124,6 +124,11 @@ class EmsVendor(PasswordVendor):
                 "unknown_codes": unknown,
             },
             "meanings": meanings,
+            # which sensor shows which signal (its UID and code are no state attributes)
+            "sensors": [
+                {"entity_id": entity.entity_id, "uid": uid, "code": entity.si}
+                for uid, entity in sorted(coordinator.entities.items())
+            ],
             "rejected_meanings": [
                 {**asdict(rejection), "samples": list(rejection.samples)}
                 for rejection in book.rejections.values()
