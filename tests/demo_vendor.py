@@ -21,7 +21,6 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, Platfor
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry, DeviceInfo
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
 from custom_components.energy_hub.api.errors import (
@@ -37,6 +36,7 @@ from custom_components.energy_hub.contract import (
     EnergyHubConfigEntry,
     EnergyHubRuntimeData,
     FlowError,
+    PlatformSetup,
     Vendor,
 )
 from custom_components.energy_hub.coordinator import EnergyHubCoordinator
@@ -229,20 +229,11 @@ class DemoVendor(Vendor):
         await coordinator.async_config_entry_first_refresh()
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
-        coordinator: DemoCoordinator = entry.runtime_data.coordinator
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
+        coordinator: DemoCoordinator = setup.entry.runtime_data.coordinator
         DynamicEntities(
-            hass,
-            entry,
+            setup,
             coordinator,
-            platform,
-            async_add_entities,
             keys_fn=lambda data: data.channels,
             create_fn=lambda ch: [DemoChannelSensor(coordinator, ch)],
             unique_id_prefix=f"{coordinator.data.serial}_",

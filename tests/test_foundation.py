@@ -398,7 +398,7 @@ def test_api_errors_map_to_translated_exceptions() -> None:
     from homeassistant.exceptions import ConfigEntryAuthFailed
     from homeassistant.helpers.update_coordinator import UpdateFailed
 
-    from custom_components.energy_hub.api import (
+    from custom_components.energy_hub.api.errors import (
         EnergyHubApiError,
         EnergyHubAuthError,
         EnergyHubConnectionError,
@@ -455,9 +455,8 @@ class _MenuDemo(type(DEMO)):  # type: ignore[misc]
             return flow.async_show_menu(step_id="demo", menu_options=["demo_fixed"])
 
         async def fixed(flow: Any, user_input: dict[str, Any] | None) -> Any:
-            return await flow.async_connection_step(
-                self, "demo_fixed", user_input, fixed={"mode": "fixed"}
-            )
+            flow.flow_data["mode"] = "fixed"
+            return await flow.async_connection_step(self, "demo_fixed", user_input)
 
         return {"demo": menu, "demo_fixed": fixed}
 

@@ -30,11 +30,10 @@ VENDOR_ROLE_FILES = frozenset(
         "coordinator.py",  # polling and background work
         "descriptions.py",  # declarative entity-description tables
         "entities.py",  # entity classes
+        "services.py",  # the vendor's actions
     }
 )
-#: ... plus, when the vendor offers actions, these.
-VENDOR_OPTIONAL_FILES = frozenset({"services.py"})
-#: Data fragments a vendor folder may hold (merged by scripts/generate).
+#: ... and exactly these data fragments (merged by scripts/generate).
 VENDOR_DATA_FILES = frozenset({"strings.en.json", "strings.de.json", "icons.json", "services.yaml"})
 #: Top-level modules of the contract layer.
 CONTRACT = frozenset({"contract", "const"})
@@ -149,20 +148,17 @@ def layout_problems(root: Path) -> list[str]:
         if folder.name == "__pycache__":
             continue
         present = {p.name for p in folder.iterdir() if p.is_file()}
-        python = {name for name in present if name.endswith(".py")}
         problems.extend(
             f"vendors/{folder.name}: role file {missing} is missing"
-            for missing in sorted(VENDOR_ROLE_FILES - python)
+            for missing in sorted((VENDOR_ROLE_FILES | VENDOR_DATA_FILES) - present)
         )
-        allowed = VENDOR_ROLE_FILES | VENDOR_OPTIONAL_FILES | VENDOR_DATA_FILES
+        allowed = VENDOR_ROLE_FILES | VENDOR_DATA_FILES
         problems.extend(
             f"vendors/{folder.name}: {extra} is not one of the agreed file names"
             for extra in sorted(present - allowed)
         )
         if any(p.is_dir() and p.name != "__pycache__" for p in folder.iterdir()):
             problems.append(f"vendors/{folder.name}: has a sub-folder")
-        if ("services.yaml" in present) != ("services.py" in present):
-            problems.append(f"vendors/{folder.name}: services.py and services.yaml go together")
         init = folder / "__init__.py"
         if init.exists():
             tree = ast.parse(init.read_text(encoding="utf-8"))
@@ -240,9 +236,13 @@ def test_missing_and_extra_vendor_files_fail(scratch: Path) -> None:
     """A vendor without a role file, or with a file of another name, is reported."""
     vendors = scratch / "custom_components" / "energy_hub" / "vendors"
     (vendors / "ems" / "flow.py").unlink()
+    (vendors / "egauge" / "services.py").unlink()
+    (vendors / "ekm" / "services.yaml").unlink()
     (vendors / "goe" / "sensor.py").write_text('"""A stray module."""\n', encoding="utf-8")
     problems = layout_problems(scratch)
     assert "vendors/ems: role file flow.py is missing" in problems
+    assert "vendors/egauge: role file services.py is missing" in problems
+    assert "vendors/ekm: role file services.yaml is missing" in problems
     assert "vendors/goe: sensor.py is not one of the agreed file names" in problems
 
 

@@ -794,7 +794,7 @@ class FakeVendor(Vendor):
     async def async_setup_entry(self, hass, entry):
         raise NotImplementedError
 
-    def async_setup_platform(self, hass, entry, platform, async_add_entities):
+    def async_setup_platform(self, setup):
         return None
 
     def options_schema(self, options):

@@ -170,35 +170,29 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(step_id="user", menu_options=sorted(VENDORS))
 
     async def async_connection_step(
-        self,
-        vendor: Vendor,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        *,
-        fixed: Mapping[str, Any] | None = None,
+        self, vendor: Vendor, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """The generic vendor form: ask, test the connection, create the entry.
 
-        ``fixed`` values (e.g. a connection mode chosen in a menu) are stored with the
-        form's without being asked.
+        ``flow_data`` (e.g. a connection mode chosen in a menu) is stored with the form's
+        values without being asked.
         """
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         defaults: dict[str, Any] = {}
         if user_input is not None:
-            data = {**self.flow_data, **(fixed or {}), **user_input, CONF_VENDOR: vendor.key}
+            data = {**self.flow_data, **user_input, CONF_VENDOR: vendor.key}
 
             async def finish(identity: DeviceIdentity, data: dict[str, Any]) -> ConfigFlowResult:
                 return await self.async_finish(vendor, identity, data)
 
-            identity = await self._async_test(vendor, data, errors, placeholders, finish)
-            if identity is not None:
-                return await finish(identity, data)
+            if result := await self._async_test(vendor, data, errors, placeholders, finish):
+                return result
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
             # what the user typed in this flow stays in the form, secrets included
             defaults = dict(user_input)
-        schema = vendor.connection_schema({**self.flow_data, **(fixed or {})})
+        schema = vendor.connection_schema(self.flow_data)
         return self.async_show_form(
             step_id=step_id,
             data_schema=suggest_values(schema, defaults) if defaults else schema,
@@ -213,8 +207,8 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str],
         placeholders: dict[str, str],
         finish: Finish,
-    ) -> DeviceIdentity | None:
-        """Test a connection for real; on failure fill ``errors`` and return None.
+    ) -> ConfigFlowResult | None:
+        """Test a connection for real: ``finish`` when it works; else fill ``errors``, None.
 
         A certificate that is not trusted leaves ``self._trust`` set instead: the caller
         then shows the trust step, which ends with ``finish`` when the user trusts it.
@@ -224,7 +218,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         if vendor.tls_pinning and data.get(CONF_VERIFY_SSL) is True:
             data.pop(CONF_CERTIFICATE_SHA256, None)
         try:
-            return await vendor.async_validate(self.hass, data)
+            identity = await vendor.async_validate(self.hass, data)
         except UntrustedCertificateError as err:
             try:
                 certificate = await async_fetch_certificate(err.url)
@@ -238,6 +232,8 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception:  # noqa: BLE001 - any bug becomes 'unknown', never a trace
             LOGGER.exception("Unexpected error while testing the %s connection", vendor.name)
             errors["base"] = "unknown"
+        else:
+            return await finish(identity, data)
         return None
 
     async def async_finish(
@@ -267,9 +263,8 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_VERIFY_SSL: False,
                 CONF_CERTIFICATE_SHA256: pending.certificate.sha256,
             }
-            identity = await self._async_test(pending.vendor, data, errors, {}, pending.finish)
-            if identity is not None:
-                return await pending.finish(identity, data)
+            if result := await self._async_test(pending.vendor, data, errors, {}, pending.finish):
+                return result
             if self._trust is not None:
                 # the device presented yet another certificate: show that one
                 pending = self._trust
@@ -309,21 +304,13 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_show_form(
         self,
         *,
-        step_id: str | None = None,
         data_schema: vol.Schema | None = None,
         errors: dict[str, str] | None = None,
-        description_placeholders: Mapping[str, str] | None = None,
-        last_step: bool | None = None,
-        preview: str | None = None,
+        **kwargs: Any,
     ) -> ConfigFlowResult:
         """Show a form; errors of fields it lacks are shown as form errors (any step)."""
         return super().async_show_form(
-            step_id=step_id,
-            data_schema=data_schema,
-            errors=fit_errors(data_schema, errors),
-            description_placeholders=description_placeholders,
-            last_step=last_step,
-            preview=preview,
+            data_schema=data_schema, errors=fit_errors(data_schema, errors), **kwargs
         )
 
     # -- reauth ------------------------------------------------------------------------
@@ -336,17 +323,13 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for new credentials and test them."""
-        entry = self._get_reauth_entry()
-        vendor = get_vendor(entry.data[CONF_VENDOR])
-        errors: dict[str, str] = {}
-        placeholders = {"name": entry.title}
+        entry, vendor, errors, placeholders = _entry_form(self._get_reauth_entry())
         schema = vendor.reauth_schema()
         if user_input is not None:
             data = {**entry.data, **user_input}
             finish = self._finish_entry(entry)
-            identity = await self._async_test(vendor, data, errors, placeholders, finish)
-            if identity is not None:
-                return await finish(identity, data)
+            if result := await self._async_test(vendor, data, errors, placeholders, finish):
+                return result
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
             # keep what was typed in this flow (never the stored secrets)
@@ -364,10 +347,7 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the connection of an existing entry (host, credentials ...)."""
-        entry = self._get_reconfigure_entry()
-        vendor = get_vendor(entry.data[CONF_VENDOR])
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"name": entry.title}
+        entry, vendor, errors, placeholders = _entry_form(self._get_reconfigure_entry())
         defaults = _without_secrets(vendor, entry.data)
         if user_input is not None:
             # Secrets left empty keep their stored value.
@@ -376,9 +356,8 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 **{k: v for k, v in user_input.items() if not (k in vendor.secret_keys and not v)},
             }
             finish = self._finish_entry(entry)
-            identity = await self._async_test(vendor, data, errors, placeholders, finish)
-            if identity is not None:
-                return await finish(identity, data)
+            if result := await self._async_test(vendor, data, errors, placeholders, finish):
+                return result
             if self._trust is not None:
                 return await self.async_step_trust_certificate()
             # what was typed stays (secrets too); a secret left empty stays empty
@@ -403,6 +382,13 @@ class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: EnergyHubConfigEntry) -> EnergyHubOptionsFlow:
         """Options: the poll interval and vendor settings."""
         return EnergyHubOptionsFlow()
+
+
+def _entry_form(
+    entry: EnergyHubConfigEntry,
+) -> tuple[EnergyHubConfigEntry, Vendor, dict[str, str], dict[str, str]]:
+    """A form about an existing entry: the entry, its vendor, no errors yet, its name."""
+    return entry, get_vendor(entry.data[CONF_VENDOR]), {}, {"name": entry.title}
 
 
 class EnergyHubOptionsFlow(OptionsFlowWithReload):

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
-from homeassistant.const import CONF_SCAN_INTERVAL, Platform
+from homeassistant.const import CONF_PASSWORD, CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -75,14 +75,13 @@ class VendorFlow(FormFlow, Protocol):
         """Show a menu (``FlowHandler.async_show_menu``)."""
 
     async def async_connection_step(
-        self,
-        vendor: Vendor,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        *,
-        fixed: Mapping[str, Any] | None = None,
+        self, vendor: Vendor, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """The generic connection form of ``vendor`` shown as ``step_id``."""
+        """The generic connection form of ``vendor`` shown as ``step_id``.
+
+        Values the vendor's steps put into ``flow_data`` before (e.g. a connection mode
+        chosen in a menu) are the form's defaults and are stored with its values.
+        """
 
     async def async_finish(
         self, vendor: Vendor, identity: DeviceIdentity, data: dict[str, Any]
@@ -129,6 +128,20 @@ class EnergyHubRuntimeData:
 
 
 type EnergyHubConfigEntry = ConfigEntry[EnergyHubRuntimeData]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSetup:
+    """One platform of one loaded entry being set up: what a vendor adds its entities with.
+
+    Built by ``platform_setup`` (the platform modules' ``async_setup_entry``) and handed to
+    ``Vendor.async_setup_platform``; ``helpers.DynamicEntities`` takes it as it is.
+    """
+
+    hass: HomeAssistant
+    entry: EnergyHubConfigEntry
+    platform: Platform
+    async_add_entities: AddConfigEntryEntitiesCallback
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,14 +295,8 @@ class Vendor(ABC):
         """
 
     @abstractmethod
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
-        """Add this vendor's entities of ``platform`` (and track new ones)."""
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
+        """Add this vendor's entities of ``setup.platform`` (and track new ones)."""
 
     async def async_migrate_entry(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry, from_version: tuple[int, int]
@@ -318,6 +325,18 @@ class Vendor(ABC):
     def device_removable(self, entry: EnergyHubConfigEntry, device: DeviceEntry) -> bool:
         """Whether a user may delete ``device`` (True when it is gone from the device)."""
         return False
+
+
+class PasswordVendor(Vendor):
+    """A vendor whose device is reached at an address with a user and a password (JWT login).
+
+    The password is its secret and what reauth asks again; the device may present a
+    self-signed certificate, which the user can pin.
+    """
+
+    reauth_keys = (CONF_PASSWORD,)
+    secret_keys = frozenset({CONF_PASSWORD})
+    tls_pinning = True
 
 
 # -- the registry ------------------------------------------------------------------------
@@ -349,6 +368,8 @@ def platform_setup(
         entry: EnergyHubConfigEntry,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        entry.runtime_data.vendor.async_setup_platform(hass, entry, platform, async_add_entities)
+        entry.runtime_data.vendor.async_setup_platform(
+            PlatformSetup(hass, entry, platform, async_add_entities)
+        )
 
     return async_setup_entry

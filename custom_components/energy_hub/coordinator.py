@@ -13,7 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
     EnergyHubCertificateChangedError,
@@ -70,35 +70,49 @@ def async_certificate_issue(
     )
 
 
-def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
-    """Map a client error onto the translated exception Home Assistant expects."""
+def _translated[E: HomeAssistantError](
+    exception: type[E], err: EnergyHubApiError, *, others_unknown: bool
+) -> E:
+    """``exception`` telling the user, translated, what a client error means.
+
+    An error no other key fits is ``unknown_error`` when ``others_unknown``, else
+    ``invalid_response``.
+    """
     if isinstance(err, EnergyHubCertificateError):
-        return UpdateFailed(translation_domain=DOMAIN, translation_key=certificate_error_key(err))
+        return exception(translation_domain=DOMAIN, translation_key=certificate_error_key(err))
     if isinstance(err, EnergyHubAuthError):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
+        return exception(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, EnergyHubUnavailableError):
-        return UpdateFailed(
+        return exception(
             translation_domain=DOMAIN,
             translation_key=f"unavailable_{err.reason}",
             translation_placeholders=_unavailable_placeholders(err),
         )
+    placeholders = {"error": str(err)}
     if isinstance(err, EnergyHubConnectionError):
-        return UpdateFailed(
+        return exception(
             translation_domain=DOMAIN,
             translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
+            translation_placeholders=placeholders,
         )
-    if isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
-        return UpdateFailed(
+    if others_unknown and not isinstance(err, (EnergyHubResponseError, EnergyHubRequestError)):
+        return exception(
             translation_domain=DOMAIN,
-            translation_key="invalid_response",
-            translation_placeholders={"error": str(err)},
+            translation_key="unknown_error",
+            translation_placeholders=placeholders,
         )
-    return UpdateFailed(
+    return exception(
         translation_domain=DOMAIN,
-        translation_key="unknown_error",
-        translation_placeholders={"error": str(err)},
+        translation_key="invalid_response",
+        translation_placeholders=placeholders,
     )
+
+
+def translate_api_error(err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
+    """Map a client error onto the translated exception Home Assistant expects."""
+    if isinstance(err, EnergyHubAuthError):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
+    return _translated(UpdateFailed, err, others_unknown=True)
 
 
 def _unavailable_placeholders(err: EnergyHubUnavailableError) -> dict[str, str] | None:
@@ -116,30 +130,9 @@ def action_error(
     Vendors handle their own special cases first (a rejected key, a missing right) and
     pass the rest here. Refused credentials also start the reauth flow.
     """
-    if isinstance(err, EnergyHubCertificateError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key=certificate_error_key(err)
-        )
     if isinstance(err, EnergyHubAuthError):
         entry.async_start_reauth(hass)
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed")
-    if isinstance(err, EnergyHubUnavailableError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=f"unavailable_{err.reason}",
-            translation_placeholders=_unavailable_placeholders(err),
-        )
-    if isinstance(err, EnergyHubConnectionError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_response",
-        translation_placeholders={"error": str(err)},
-    )
+    return _translated(HomeAssistantError, err, others_unknown=False)
 
 
 class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):

@@ -33,3 +33,23 @@ class EnergyHubEntity[CoordinatorT: EnergyHubCoordinator[Any]](CoordinatorEntity
         self.entity_description = description
         self._attr_unique_id = unique_id
         self._attr_device_info = device_info
+
+
+class EnergyHubItemEntity[CoordinatorT: EnergyHubCoordinator[Any], ItemT](
+    EnergyHubEntity[CoordinatorT]
+):
+    """An entity of one item the device reports (a register, a meter, ...).
+
+    It is unavailable while the device does not report its item; a bad value of a
+    reported item makes the value unknown instead.
+    """
+
+    @property
+    def item(self) -> ItemT | None:
+        """The entity's item in the coordinator's latest data (None: not reported)."""
+        raise NotImplementedError
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the device does not report the item."""
+        return super().available and self.item is not None

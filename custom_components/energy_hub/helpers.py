@@ -2,29 +2,58 @@
 
 * Dynamic and stale entities/devices: shared by vendors whose devices change at run time.
 * Trusted device certificates: the trust step of the flows and the pins of entries.
+* What service actions share: finding the entry they are about, checking a time range.
 * The redaction of every log record of Energy Hub's loggers (the entries' secrets and any
   secret-looking value), through the one redaction step of ``api/redact.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Coroutine, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 import logging
 from typing import Any, Final
 
-from homeassistant.const import Platform
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
 from yarl import URL
 
-from .api.errors import EnergyHubApiError
-from .api.http import HttpClient
+from .api.errors import (
+    EnergyHubApiError,
+    EnergyHubCertificateChangedError,
+    EnergyHubCertificateError,
+)
+from .api.http import HttpClient, InvalidHostError, normalize_base_url
 from .api.redact import RedactingFilter
 from .api.tls import async_fetch_certificate, format_fingerprint
 from .const import CONF_CERTIFICATE_SHA256, CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN, LOGGER
-from .contract import VENDORS, EnergyHubConfigEntry, UntrustedCertificateError
+from .contract import (
+    VENDORS,
+    EnergyHubConfigEntry,
+    FlowError,
+    PlatformSetup,
+    UntrustedCertificateError,
+)
 from .coordinator import EnergyHubCoordinator
 
 #: Entry data keys that hold a secret whatever the vendor says.
@@ -88,22 +117,19 @@ class DynamicEntities[DataT]:
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
+        setup: PlatformSetup,
         coordinator: EnergyHubCoordinator[DataT],
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
         *,
         keys_fn: Callable[[DataT], Iterable[str]],
         create_fn: Callable[[str], list[Entity]],
         unique_id_prefix: str,
     ) -> None:
         """Set up tracking; call ``async_start`` to add the first entities."""
-        self._hass = hass
-        self._entry = entry
+        self._hass = setup.hass
+        self._entry = setup.entry
         self._coordinator = coordinator
-        self._platform = platform
-        self._add = async_add_entities
+        self._platform = setup.platform
+        self._add = setup.async_add_entities
         self._keys_fn = keys_fn
         self._create_fn = create_fn
         self._prefix = unique_id_prefix
@@ -203,15 +229,44 @@ def tls_settings(data: Mapping[str, Any]) -> tuple[bool, str | None]:
     return bool(data.get(CONF_VERIFY_SSL, True)), pin if isinstance(pin, str) and pin else None
 
 
-def check_trust_choice(url: str, data: Mapping[str, Any]) -> None:
-    """Raise UntrustedCertificateError for an https device not to be verified, nothing pinned.
+def connection_url(data: Mapping[str, Any], *, default_scheme: str = "http") -> str:
+    """The device's base URL from a connection form's host (FlowError ``invalid_host``).
 
-    Called in connection tests. The user is then shown the certificate and asked to trust exactly that one; a device
-    is never added with verification simply switched off.
+    Raises UntrustedCertificateError for an https device not to be verified with nothing
+    pinned: the user is then shown the certificate and asked to trust exactly that one; a
+    device is never added with verification simply switched off.
     """
+    try:
+        url = normalize_base_url(str(data.get(CONF_HOST, "")), default_scheme=default_scheme)
+    except InvalidHostError as err:
+        raise FlowError("invalid_host", field=CONF_HOST) from err
     verify, pin = tls_settings(data)
     if not verify and pin is None and URL(url).scheme == "https":
         raise UntrustedCertificateError(url)
+    return url
+
+
+@contextmanager
+def connection_errors(
+    url: str, errors: Iterable[tuple[type[EnergyHubApiError], str, str]]
+) -> Iterator[None]:
+    """Turn what a connection test's requests raise into the flow's translated errors.
+
+    A refused certificate offers the trust step (UntrustedCertificateError for ``url``).
+    Any other client error becomes ``FlowError(error, field=field)`` of the first
+    ``(error class, error, field)`` of ``errors`` it is an instance of.
+    """
+    try:
+        yield
+    except EnergyHubCertificateError as err:
+        raise UntrustedCertificateError(
+            url, changed=isinstance(err, EnergyHubCertificateChangedError)
+        ) from err
+    except EnergyHubApiError as err:
+        for kind, error, field in errors:
+            if isinstance(err, kind):
+                raise FlowError(error, field=field) from err
+        raise
 
 
 async def async_pin_learned_certificate(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
@@ -277,3 +332,133 @@ def redact_unknown(data: Any, known: Container[str]) -> Any:
     if isinstance(data, (list, tuple)):
         return [redact_unknown(value, known) for value in data]
     return data
+
+
+# -- service actions -------------------------------------------------------------------------
+
+
+@callback
+def async_register_data_action(
+    hass: HomeAssistant,
+    service: str,
+    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+    schema: vol.Schema,
+) -> None:
+    """Register an action of ours that returns data and nothing else (a history read)."""
+    hass.services.async_register(
+        DOMAIN, service, handler, schema=schema, supports_response=SupportsResponse.ONLY
+    )
+
+
+def invalid_call(key: str, **placeholders: str) -> ServiceValidationError:
+    """The translated error of an action called with what it cannot use."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+#: The fields an action reading a device's history shares: what it reads (an entity, or an
+#: entry: ``ActionEntries``) and the time range (``time_range``).
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+HISTORY_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional(ATTR_ENTITY_ID): cv.entity_id,
+    vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+    vol.Required(ATTR_START): cv.datetime,
+    vol.Required(ATTR_END): cv.datetime,
+}
+
+
+@dataclass(frozen=True)
+class ActionEntries:
+    """How a vendor's action finds the loaded entry it is about.
+
+    What can go wrong is told by the vendor's translation keys (``exceptions``):
+    ``<vendor>_no_entry`` (or ``missing_key``), no entry of this vendor or an id of none;
+    ``<vendor>_entry_not_loaded`` (placeholder ``{name}``), the entry is not loaded;
+    ``<vendor>_entry_required``, several entries and none chosen.
+    """
+
+    vendor: str
+    missing_key: str | None = None
+
+    @property
+    def missing(self) -> str:
+        """The key of "no such entry"."""
+        return self.missing_key or f"{self.vendor}_no_entry"
+
+    @property
+    def not_loaded(self) -> str:
+        """The key of "the entry is not loaded"."""
+        return f"{self.vendor}_entry_not_loaded"
+
+    @property
+    def ambiguous(self) -> str:
+        """The key of "choose one of several entries"."""
+        return f"{self.vendor}_entry_required"
+
+    def loaded(self, hass: HomeAssistant, entry_id: str | None) -> EnergyHubConfigEntry:
+        """The loaded entry ``entry_id`` of the vendor; without an id, its only entry."""
+        if entry_id is None:
+            entries = [
+                entry
+                for entry in hass.config_entries.async_entries(DOMAIN)
+                if entry.data.get(CONF_VENDOR) == self.vendor
+            ]
+            if not entries:
+                raise invalid_call(self.missing)
+            if len(entries) > 1:
+                raise invalid_call(self.ambiguous)
+            entry_id = entries[0].entry_id
+        entry: EnergyHubConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN or entry.data.get(CONF_VENDOR) != self.vendor:
+            raise invalid_call(self.missing)
+        if entry.state is not ConfigEntryState.LOADED:
+            raise invalid_call(self.not_loaded, name=entry.title)
+        return entry
+
+    def of_call[KeyT](
+        self,
+        hass: HomeAssistant,
+        data: Mapping[str, Any],
+        unique_id_key: Callable[[str], KeyT | None],
+        error: str,
+    ) -> tuple[EnergyHubConfigEntry, KeyT | None]:
+        """The loaded entry a call (``HISTORY_FIELDS``) is about.
+
+        With an entity: its entry and what its unique id names (see ``of_entity``); else
+        the chosen entry, or the vendor's only one, and None.
+        """
+        if ATTR_ENTITY_ID in data:
+            return self.of_entity(hass, data[ATTR_ENTITY_ID], unique_id_key, error)
+        return self.loaded(hass, data.get(ATTR_CONFIG_ENTRY_ID)), None
+
+    def of_entity[KeyT](
+        self,
+        hass: HomeAssistant,
+        entity_id: str,
+        unique_id_key: Callable[[str], KeyT | None],
+        error: str,
+    ) -> tuple[EnergyHubConfigEntry, KeyT]:
+        """The loaded entry of one of our entities and what its unique id names.
+
+        ``unique_id_key`` reads the part the action needs from the entity's unique id
+        (None: not an entity the action takes); ``error`` (placeholder ``{entity_id}``)
+        is raised for any entity that is not one.
+        """
+        reg_entry = er.async_get(hass).async_get(entity_id)
+        key = unique_id_key(reg_entry.unique_id) if reg_entry is not None else None
+        if reg_entry is None or reg_entry.platform != DOMAIN or key is None:
+            raise invalid_call(error, entity_id=entity_id)
+        if reg_entry.config_entry_id is None:  # pragma: no cover - our entities have one
+            raise invalid_call(error, entity_id=entity_id)
+        return self.loaded(hass, reg_entry.config_entry_id), key
+
+
+def time_range(data: Mapping[str, Any], error: str) -> tuple[datetime, datetime]:
+    """A call's time range (``HISTORY_FIELDS``) in UTC; ``error`` unless start is before end."""
+    start, end = dt_util.as_utc(data[ATTR_START]), dt_util.as_utc(data[ATTR_END])
+    if start >= end:
+        raise invalid_call(error)
+    return start, end

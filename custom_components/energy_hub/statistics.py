@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 import logging
 from typing import Any
@@ -323,6 +323,7 @@ type Fetch = Callable[[float, float], Awaitable[dict[str, list[tuple[float, int]
 RETRY_AFTER = 300.0
 
 
+@dataclass(eq=False)
 class HistoryBackfill:
     """Imports a device's stored history from before setup as hourly statistics.
 
@@ -334,21 +335,14 @@ class HistoryBackfill:
     then written after it, so ``sum`` runs on without a step.
     """
 
-    def __init__(
-        self,
-        counters: EnergyCounters,
-        fetch: Fetch,
-        *,
-        chunk: float,
-        interval: float,
-    ) -> None:
-        """``fetch(start, stop)`` returns the stored rows per counter key."""
-        self.counters = counters
-        self.fetch = fetch
-        self.chunk = chunk
-        self.interval = interval
-        self.requests = 0
-        self._listeners: list[Callable[[], None]] = []
+    counters: EnergyCounters
+    #: ``fetch(start, stop)`` returns the stored rows per counter key.
+    fetch: Fetch
+    _: KW_ONLY
+    chunk: float
+    interval: float
+    requests: int = field(default=0, init=False)
+    _listeners: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @property
     def state(self) -> dict[str, Any]:

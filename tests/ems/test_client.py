@@ -52,8 +52,13 @@ async def sim(start_simulator: StartSimulator) -> EmsSimulator:
     return await start_simulator(EmsSimulator())
 
 
-def _client(session: aiohttp.ClientSession, sim: Simulator, **kwargs: object) -> EmsClient:
-    return EmsClient(session, sim.url, "admin", "s3cret!", **kwargs)  # type: ignore[arg-type]
+def _client(
+    session: aiohttp.ClientSession, sim: Simulator, *, page_limit: int | None = None
+) -> EmsClient:
+    client = EmsClient(session, sim.url, "admin", "s3cret!")
+    if page_limit is not None:
+        client.page_limit = page_limit
+    return client
 
 
 async def test_version_and_system_info(sim: EmsSimulator, session: aiohttp.ClientSession) -> None:
@@ -580,7 +585,8 @@ def test_sample_value_fast_path_and_odd_entries() -> None:
 
 
 async def test_realtime_plan_and_chunks(session: aiohttp.ClientSession) -> None:
-    client = EmsClient(session, "http://127.0.0.1:9", "u", "p", page_limit=3)
+    client = EmsClient(session, "http://127.0.0.1:9", "u", "p")
+    client.page_limit = 3
     assert client.uid_chunks([5, 1, 2, 3, 4]) == ["1,2,3", "4,5"]  # a chunk fits a page
     plan = client.realtime_plan([1, 2, 3, 4, 5], known=100)
     assert plan.chunks == ("1,2,3", "4,5")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
@@ -21,6 +20,7 @@ import voluptuous as vol
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
 from simulators.ems import EmsSimulator
 
+from ..common import history_call
 from ..conftest import StartSimulator
 from .common import SERIAL, setup_entry, signal_entity, user_input
 
@@ -35,12 +35,7 @@ def _energy_uid(sim: EmsSimulator) -> int:
 
 
 async def _call(hass: HomeAssistant, **data: Any) -> Any:
-    now = dt_util.utcnow()
-    data.setdefault("start", (now - timedelta(hours=2)).isoformat())
-    data.setdefault("end", now.isoformat())
-    return await hass.services.async_call(
-        DOMAIN, "get_history", data, blocking=True, return_response=True
-    )
+    return await history_call(hass, "get_history", **data)
 
 
 async def test_history_by_entity_and_by_uid(hass: HomeAssistant, sim: EmsSimulator) -> None:

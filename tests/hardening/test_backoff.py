@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from custom_components.energy_hub.api import EnergyHubRateLimitError
+from custom_components.energy_hub.api.errors import EnergyHubRateLimitError
 from custom_components.energy_hub.coordinator import action_error
 
 from ..conftest import StartSimulator

@@ -13,15 +13,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
 from itertools import accumulate
 import logging
 import secrets
-import time
 from typing import Any
-
-import aiohttp
 
 from .errors import (
     EnergyHubApiError,
@@ -31,9 +29,9 @@ from .errors import (
     EnergyHubResponseError,
     EnergyHubUnavailableError,
 )
-from .http import HttpClient, HttpResponse, expect_dict, normalize_base_url
+from .http import HttpResponse, expect_dict
 from .redact import redact
-from .tokens import TokenManager
+from .tokens import LoginClient
 from .values import finite_float, finite_int, finite_product, timestamp_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,8 +54,6 @@ NONCE_EXPIRED = "Nonce expired."
 REASON_NONCE_EXPIRED = "egauge_clock"
 #: Token lifetime when the token says nothing (the meter's are valid about 10 minutes).
 TOKEN_LIFETIME = 600.0
-#: Refresh this long before the token runs out.
-TOKEN_MARGIN = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +208,13 @@ def _number(value: Any) -> float | None:
     return None if isinstance(value, str) else finite_float(value)
 
 
-def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
+def parse_registers(
+    payload: Any, *, delta: bool = False, series_types: Container[str] | None = SPLIT_TYPES
+) -> RegisterData:
     """Parse a /register reply; raises EnergyHubResponseError only when it is unusable.
 
-    ``delta``: the reply was asked for with the ``delta`` flag.
+    ``delta``: the reply was asked for with the ``delta`` flag. ``series``: the rows of
+    the registers of ``series_types`` (None: of every register).
     """
     data = expect_dict(payload, "register reply")
     if data.get("error"):
@@ -262,7 +261,7 @@ def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
             skipped += 1
             continue
         registers[register.key] = register
-    columns = [_column_key(entry) for entry in entries]
+    columns = [_column_key(entry, series_types) for entry in entries]
     return RegisterData(
         ts=timestamp_seconds(data.get("ts")),
         registers=registers,
@@ -271,12 +270,12 @@ def parse_registers(payload: Any, *, delta: bool = False) -> RegisterData:
     )
 
 
-def _column_key(entry: Any) -> str | None:
-    """The key of a column whose rows are kept (registers that split), else None."""
+def _column_key(entry: Any, types: Container[str] | None) -> str | None:
+    """The key of a column whose rows are kept (registers of ``types``; None: all), else None."""
     if (
         not isinstance(entry, dict)
         or not isinstance(entry.get("name"), str)
-        or entry.get("type") not in SPLIT_TYPES
+        or (types is not None and entry.get("type") not in types)
     ):
         return None
     did = entry.get("did")
@@ -373,42 +372,13 @@ def parse_series(
     return series
 
 
-class EgaugeClient(HttpClient):
+class EgaugeClient(LoginClient):
     """One eGauge meter (``host`` is a URL; plain http or https)."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        host: str,
-        username: str,
-        password: str,
-        *,
-        verify_ssl: bool = True,
-        timeout: float = 10.0,
-    ) -> None:
-        """Use the injected session; nothing happens on the network until a call."""
-        super().__init__(
-            session,
-            normalize_base_url(host),
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            secrets=(password,),
-        )
-        self._username = username
-        self._password = password
-        self._challenge: tuple[str, str] | None = None
-        self._last_token: str | None = None
-        self.tokens = TokenManager(
-            self._login,
-            margin=TOKEN_MARGIN,
-            fallback_lifetime=TOKEN_LIFETIME,
-            # looked up at each call, so the clock follows time.time wherever it is
-            clock=lambda: time.time(),  # noqa: PLW0108
-        )
-
-    def __repr__(self) -> str:
-        """Never show credentials."""
-        return f"<EgaugeClient {self.base_url}>"
+    token_lifetime = TOKEN_LIFETIME
+    #: The meter's realm and nonce from a 401, used by the next login (None: ask for one).
+    _challenge: tuple[str, str] | None = None
+    _last_token: str | None = None
 
     # -- login ---------------------------------------------------------------------------
 
@@ -550,17 +520,24 @@ class EgaugeClient(HttpClient):
         return parse_registers(body, delta=True)
 
     async def async_get_history(
-        self, start: float, stop: float, step: int, indices: list[int] | None = None
+        self,
+        start: float,
+        stop: float,
+        step: int,
+        indices: list[int] | None = None,
+        *,
+        types: Container[str] | None = SPLIT_TYPES,
     ) -> dict[str, list[tuple[float, int]]]:
         """Stored rows from ``start`` to ``stop`` every ``step`` seconds (youngest first).
 
-        ``indices`` limits the registers (``reg=none+i+j``); the meter answers with its
-        own resolution where it holds only coarser rows.
+        ``indices`` limits the registers (``reg=none+i+j``), ``types`` the registers whose
+        rows are returned (None: all, by register key); the meter answers with its own
+        resolution where it holds only coarser rows. Values are raw cumulative counts.
         """
         reg = "" if indices is None else "reg=none" + "".join(f"%2B{i}" for i in indices) + "&"
         query = f"{reg}time={int(start)}:{int(step)}:{int(stop)}&delta&virtual=value&raw"
         body = await self._call("GET", "/api/register", query_string=query)
-        return parse_registers(body, delta=True).series
+        return parse_registers(body, delta=True, series_types=types).series
 
     async def async_get_meter_info(self) -> MeterInfo:
         """Serial, model and firmware (``/api/sys``) and the hostname."""

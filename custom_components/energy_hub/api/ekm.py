@@ -430,62 +430,56 @@ class EkmClient:
 
     # -- Trigger API -------------------------------------------------------------------
 
-    async def list_triggers(self, gateway: str) -> list[dict[str, Any]]:
-        """Every trigger of ``gateway``."""
+    async def _trigger_api(
+        self,
+        what: str,
+        method: str,
+        params: Mapping[str, str],
+        json_body: Any = None,
+        ok: Iterable[int] = (200, 201),
+    ) -> Any:
+        """One request of the Trigger API (``/api/trigger``): the checked JSON body."""
         resp = await self._api.request(
-            "GET",
+            method,
             "/api/trigger",
-            params={"key": self._key, "gateway": gateway},
+            params={"key": self._key, **params},
+            json_body=json_body,
             headers=self._auth,
         )
-        data = expect_dict(self._check(resp, "list triggers"), "triggers")
-        raw = data.get("triggers")
+        return self._check(resp, what, ok)
+
+    async def list_triggers(self, gateway: str) -> list[dict[str, Any]]:
+        """Every trigger of ``gateway``."""
+        body = await self._trigger_api("list triggers", "GET", {"gateway": gateway})
+        raw = expect_dict(body, "triggers").get("triggers")
         if not isinstance(raw, list):
             raise EnergyHubResponseError("list triggers: no 'triggers' list")
         return [t for t in (normalize_trigger(item) for item in raw) if t is not None]
 
     async def get_trigger(self, trigger_uuid: str) -> dict[str, Any]:
         """One trigger by its uuid."""
-        resp = await self._api.request(
-            "GET",
-            "/api/trigger",
-            params={"key": self._key, "trigger": trigger_uuid},
-            headers=self._auth,
-        )
-        return self._trigger_of(self._check(resp, "get trigger"), "get trigger")
+        body = await self._trigger_api("get trigger", "GET", {"trigger": trigger_uuid})
+        return self._trigger_of(body, "get trigger")
 
     async def create_trigger(self, gateway: str, trigger: Mapping[str, Any]) -> dict[str, Any]:
         """Create a trigger on ``gateway``; returns it as stored (with its uuid)."""
-        resp = await self._api.request(
-            "POST",
-            "/api/trigger",
-            params={"key": self._key, "gateway": gateway},
-            json_body={"trigger": dict(trigger)},
-            headers=self._auth,
+        body = await self._trigger_api(
+            "create trigger", "POST", {"gateway": gateway}, {"trigger": dict(trigger)}
         )
-        return self._trigger_of(self._check(resp, "create trigger"), "create trigger")
+        return self._trigger_of(body, "create trigger")
 
     async def update_trigger(self, trigger_uuid: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change some attributes of a trigger (partial update); returns it as stored."""
-        resp = await self._api.request(
-            "PUT",
-            "/api/trigger",
-            params={"key": self._key},
-            json_body={"trigger": {**changes, "trigger_uuid": trigger_uuid}},
-            headers=self._auth,
+        body = await self._trigger_api(
+            "update trigger", "PUT", {}, {"trigger": {**changes, "trigger_uuid": trigger_uuid}}
         )
-        return self._trigger_of(self._check(resp, "update trigger"), "update trigger")
+        return self._trigger_of(body, "update trigger")
 
     async def delete_trigger(self, trigger_uuid: str) -> None:
         """Delete a trigger."""
-        resp = await self._api.request(
-            "DELETE",
-            "/api/trigger",
-            params={"key": self._key},
-            json_body={"trigger_uuid": trigger_uuid},
-            headers=self._auth,
+        await self._trigger_api(
+            "delete trigger", "DELETE", {}, {"trigger_uuid": trigger_uuid}, ok=(200, 201, 204)
         )
-        self._check(resp, "delete trigger", ok=(200, 201, 204))
 
     @staticmethod
     def _trigger_of(body: Any, what: str) -> dict[str, Any]:

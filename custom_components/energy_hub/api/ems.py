@@ -26,15 +26,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 import logging
 import math
-import time
 from typing import Any
 
-import aiohttp
-
 from .errors import EnergyHubAuthError, EnergyHubRequestError, EnergyHubResponseError
-from .http import HttpClient, HttpResponse, expect_dict, expect_list, normalize_base_url
+from .http import HttpResponse, expect_dict, expect_list
 from .redact import redact
-from .tokens import TokenManager
+from .tokens import LoginClient
 from .values import finite_float, timestamp_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -259,16 +256,8 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
 
     Entries that are not objects or whose UID is not a number are skipped.
     """
-    body = expect_dict(data, key)
-    items = body.get(key)
-    if items is None:
-        return {}
-    if isinstance(items, list):
-        # tolerate a list of objects carrying their own uid
-        items = {str(item.get("uid")): item for item in items if isinstance(item, dict)}
-    items = expect_dict(items, key)
     entries: dict[int, dict[str, Any]] = {}
-    for raw_uid, entry in items.items():
+    for raw_uid, entry in _raw_map(data, key).items():
         uid = _int(raw_uid)
         if uid is None and isinstance(entry, dict):
             uid = _int(entry.get("uid"))
@@ -280,7 +269,10 @@ def _map_entries(data: Any, key: str) -> dict[int, dict[str, Any]]:
 
 
 def _raw_map(data: Any, key: str) -> dict[str, Any]:
-    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text)."""
+    """The ``{key: {"<uid>": {...}}}`` map of a reply as it is (keys are UID text).
+
+    A list of objects carrying their own uid is tolerated (keyed by it).
+    """
     body = expect_dict(data, key)
     items = body.get(key)
     if items is None:
@@ -438,37 +430,22 @@ def _error_text(resp: HttpResponse) -> str:
 # -- client --------------------------------------------------------------------------------
 
 
-class EmsClient(HttpClient):
+class EmsClient(LoginClient):
     """Talks to one EMS gateway."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        host: str,
-        username: str,
-        password: str,
-        *,
-        verify_ssl: bool = True,
-        timeout: float = 15.0,
-        page_limit: int = MAX_LIMIT,
-    ) -> None:
-        """Create the client; nothing is sent until a method is called."""
-        super().__init__(
-            session,
-            normalize_base_url(host, default_scheme="https"),
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            secrets=(password,),
-        )
-        self._username = username
-        self._password = password
-        self.page_limit = max(1, min(MAX_LIMIT, page_limit))
-        # the clock is looked up at call time, so that tests may move time
-        self.tokens = TokenManager(
-            self._login,
-            fallback_lifetime=TOKEN_LIFETIME,
-            clock=lambda: time.time(),  # noqa: PLW0108
-        )
+    default_scheme = "https"
+    token_lifetime = TOKEN_LIFETIME
+    default_timeout = 15.0
+    _page_limit = MAX_LIMIT
+
+    @property
+    def page_limit(self) -> int:
+        """Entries asked for per page (1 to ``MAX_LIMIT``)."""
+        return self._page_limit
+
+    @page_limit.setter
+    def page_limit(self, value: int) -> None:
+        self._page_limit = max(1, min(MAX_LIMIT, value))
 
     # -- public endpoints --------------------------------------------------------------
 

@@ -1,17 +1,24 @@
 """JWT bearer-token keeping shared by the eGauge and EMS clients (no Home Assistant imports).
 
+``LoginClient`` is their common base: user name and password traded for a token.
+
 The client cannot verify a device's signature, so the token is only decoded to read its
 ``exp``; it is reused until shortly before that, refreshed once on a 401, and never logged.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable
 import logging
 import time
+from typing import ClassVar
 
+import aiohttp
 import jwt
+
+from .http import HttpClient, normalize_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -108,3 +115,51 @@ class TokenManager:
         self._expires_at = expiry
         _LOGGER.debug("Obtained a new token valid until %s", expiry)
         return token
+
+
+class LoginClient(HttpClient):
+    """A device that trades a user name and password for a bearer token (eGauge, EMS).
+
+    Subclasses log in with ``_login`` (one login; returns the token) and say which scheme a
+    bare host gets (``default_scheme``), how long a token lives when it does not say
+    (``token_lifetime``) and how long a request may take (``default_timeout``).
+    """
+
+    default_scheme: ClassVar[str] = "http"
+    token_lifetime: ClassVar[float] = 600.0
+    default_timeout: ClassVar[float] = 10.0
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        username: str,
+        password: str,
+        *,
+        verify_ssl: bool = True,
+        timeout: float | None = None,
+    ) -> None:
+        """Use the injected session; nothing is sent until a method is called."""
+        super().__init__(
+            session,
+            normalize_base_url(host, default_scheme=self.default_scheme),
+            timeout=self.default_timeout if timeout is None else timeout,
+            verify_ssl=verify_ssl,
+            secrets=(password,),
+        )
+        self._username = username
+        self._password = password
+        self.tokens = TokenManager(
+            self._login,
+            fallback_lifetime=self.token_lifetime,
+            # looked up at each call, so the clock follows time.time wherever it is (tests)
+            clock=lambda: time.time(),  # noqa: PLW0108
+        )
+
+    def __repr__(self) -> str:
+        """Never show credentials."""
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    @abstractmethod
+    async def _login(self) -> str:
+        """Log in once; return the token."""

@@ -14,7 +14,7 @@ from ...api.errors import EnergyHubApiError
 from ...api.values import finite_float
 from ...const import DOMAIN
 from ...coordinator import action_error
-from ...entity import EnergyHubEntity
+from ...entity import EnergyHubEntity, EnergyHubItemEntity
 from ...helpers import device_identifier
 from .const import REBOOT_GRACE
 from .coordinator import EgaugeCoordinator
@@ -55,7 +55,7 @@ def register_entity_key(register: Register) -> str:
     return f"{register.key}|{register.type_code}"
 
 
-class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
+class EgaugeRegisterSensor(EnergyHubItemEntity[EgaugeCoordinator, Register], SensorEntity):
     """The rate or the total of one register."""
 
     entity_description: EgaugeSensorDescription
@@ -91,18 +91,14 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
         self._attr_translation_placeholders = {"register": display_name(name)}
 
     @property
-    def _register(self) -> Register | None:
+    def item(self) -> Register | None:
+        """The register as the last poll saw it (None: the meter no longer reports it)."""
         return self.coordinator.data.registers.get(self._register_key)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable while the meter no longer reports the register."""
-        return super().available and self._register is not None
 
     @property
     def native_value(self) -> float | None:
         """The rate or the total; None (unknown) when the meter sent no value."""
-        register = self._register
+        register = self.item
         if register is None:
             return None
         direction = self.entity_description.direction
@@ -117,7 +113,7 @@ class EgaugeRegisterSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        register = self._register
+        register = self.item
         if register is not None and register.name != self._register_name:
             # renamed on the meter (same did): follow the new name, keep the entity
             self._follow_name(register.name)

@@ -16,15 +16,12 @@ from ...api.egauge import EgaugeClient, EgaugePermissionError, RegisterData
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
-    EnergyHubCertificateChangedError,
-    EnergyHubCertificateError,
     EnergyHubConnectionError,
     EnergyHubUnavailableError,
 )
-from ...api.http import InvalidHostError, normalize_base_url
 from ...const import CONF_VERIFY_SSL
-from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError, VendorOptionsFlow
-from ...helpers import check_trust_choice, tls_settings
+from ...contract import DeviceIdentity, VendorOptionsFlow
+from ...helpers import connection_errors, connection_url, tls_settings
 from .const import (
     CONF_HISTORY_DAYS,
     CONF_INVERTED,
@@ -63,33 +60,25 @@ def client(hass: HomeAssistant, data: Mapping[str, Any]) -> EgaugeClient:
     return meter_client
 
 
+#: What a failed connection test tells the user (the first class that fits).
+CONNECTION_ERRORS = (
+    (EgaugePermissionError, "egauge_missing_permission", "base"),
+    (EnergyHubAuthError, "invalid_auth", "base"),
+    # only the meter's own nonce trouble is an unavailable error here
+    (EnergyHubUnavailableError, "egauge_clock", "base"),
+    (EnergyHubConnectionError, "cannot_connect", CONF_HOST),
+    (EnergyHubApiError, "egauge_not_a_meter", CONF_HOST),
+)
+
+
 async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
     """Log in, read the identity and the registers once."""
+    url = connection_url(data)
+    meter_client = client(hass, {**data, CONF_HOST: url})
     try:
-        url = normalize_base_url(str(data.get(CONF_HOST, "")))
-    except InvalidHostError as err:
-        raise FlowError("invalid_host", field=CONF_HOST) from err
-    data = {**data, CONF_HOST: url}
-    check_trust_choice(url, data)
-    meter_client = client(hass, data)
-    try:
-        meter = await meter_client.async_get_meter_info()
-        await meter_client.async_get_registers()
-    except EgaugePermissionError as err:
-        raise FlowError("egauge_missing_permission") from err
-    except EnergyHubAuthError as err:
-        raise FlowError("invalid_auth") from err
-    except EnergyHubUnavailableError as err:
-        # only the meter's own nonce trouble is an unavailable error here
-        raise FlowError("egauge_clock") from err
-    except EnergyHubCertificateError as err:
-        raise UntrustedCertificateError(
-            url, changed=isinstance(err, EnergyHubCertificateChangedError)
-        ) from err
-    except EnergyHubConnectionError as err:
-        raise FlowError("cannot_connect", field=CONF_HOST) from err
-    except EnergyHubApiError as err:
-        raise FlowError("egauge_not_a_meter", field=CONF_HOST) from err
+        with connection_errors(url, CONNECTION_ERRORS):
+            meter = await meter_client.async_get_meter_info()
+            await meter_client.async_get_registers()
     finally:
         await meter_client.async_logout()
     return DeviceIdentity(

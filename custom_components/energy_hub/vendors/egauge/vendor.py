@@ -6,38 +6,37 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any, cast
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, MeterInfo
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubCertificateError
 from ...const import DOMAIN
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
+from ...contract import (
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    OptionsStepHandler,
+    PasswordVendor,
+    PlatformSetup,
+)
 from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
 from ...statistics import EnergyStore
-from . import flow
+from . import flow, services
 from .const import STEP_SIGNS
 from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
 from .entities import EgaugeRebootButton, entity_keys, sensors_for
 
 
-class EgaugeVendor(Vendor):
+class EgaugeVendor(PasswordVendor):
     """The eGauge plug-in."""
 
     key = "egauge"
     name = "eGauge"
     platforms = (Platform.BUTTON, Platform.SENSOR)
-    default_scan_interval = 30
-    min_scan_interval = 5
-    max_scan_interval = 3600
-    reauth_keys = (CONF_PASSWORD,)
-    secret_keys = frozenset({CONF_PASSWORD})
     redact_keys = frozenset({CONF_HOST, "hostname", "configuration_url"})
-    tls_pinning = True
 
     # -- config flow (vendors/egauge/flow.py) -----------------------------------------
 
@@ -109,28 +108,23 @@ class EgaugeVendor(Vendor):
                 translation_placeholders={"error": str(err)},
             ) from err
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """Sensors follow the meter's registers; one reboot button."""
-        coordinator = cast("EgaugeCoordinator", entry.runtime_data.coordinator)
-        if platform is Platform.BUTTON:
-            async_add_entities([EgaugeRebootButton(coordinator)])
+        coordinator = cast("EgaugeCoordinator", setup.entry.runtime_data.coordinator)
+        if setup.platform is Platform.BUTTON:
+            setup.async_add_entities([EgaugeRebootButton(coordinator)])
             return
         DynamicEntities(
-            hass,
-            entry,
+            setup,
             coordinator,
-            platform,
-            async_add_entities,
             keys_fn=entity_keys,
             create_fn=lambda key: list(sensors_for(coordinator, key)),
             unique_id_prefix=f"{coordinator.meter.serial}_",
         ).async_start()
+
+    def async_register_services(self, hass: HomeAssistant) -> None:
+        """The ``get_register_history`` action."""
+        services.async_register(hass)
 
     async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
         """Stop the history import, keep where everything stands, give the token back."""

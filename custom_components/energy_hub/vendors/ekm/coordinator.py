@@ -16,8 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubRequestError
 from ...api.ekm import EkmClient, EkmReading, one_shot_rrule
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubRequestError
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import EnergyHubCoordinator

@@ -14,13 +14,13 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 
-from ...api import EnergyHubApiError, EnergyHubRequestError
 from ...api.ekm import EkmReading
+from ...api.errors import EnergyHubApiError, EnergyHubRequestError
 from ...api.values import finite_float
 from ...const import DOMAIN
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import action_error
-from ...entity import EnergyHubEntity
+from ...entity import EnergyHubEntity, EnergyHubItemEntity
 from ...helpers import device_identifier
 from .const import MANUFACTURER, VENDOR_KEY
 from .coordinator import EkmCoordinator, PendingRelay
@@ -95,7 +95,7 @@ def raise_api_error(entry: EnergyHubConfigEntry, err: EnergyHubApiError) -> NoRe
     raise action_error(entry.runtime_data.coordinator.hass, entry, err) from err
 
 
-class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
+class EkmMeterEntity(EnergyHubItemEntity[EkmCoordinator, EkmReading]):
     """An entity of one meter; unavailable while the meter is missing from the reads."""
 
     def __init__(
@@ -115,14 +115,9 @@ class EkmMeterEntity(EnergyHubEntity[EkmCoordinator]):
         self._meter = meter
 
     @property
-    def reading(self) -> EkmReading | None:
+    def item(self) -> EkmReading | None:
         """The meter's latest read (None when the cloud sent none)."""
         return self.coordinator.data.readings.get(self._meter)
-
-    @property
-    def available(self) -> bool:
-        """Available while the cloud reports the meter at all (a bad read is 'unknown')."""
-        return super().available and self.reading is not None
 
 
 #: A counter reading lower than the last one is only believed after this many reads.
@@ -159,7 +154,7 @@ class EkmSensor(EkmMeterEntity, SensorEntity):
 
     def _compute(self) -> float | None:
         """The field of the latest good read (converted, counters checked)."""
-        reading = self.reading
+        reading = self.item
         value = (
             None if reading is None else finite_float(reading.value(self.entity_description.field))
         )
@@ -183,11 +178,26 @@ class EkmLastReadingSensor(EkmMeterEntity, SensorEntity):
     @property
     def native_value(self) -> datetime | None:
         """The time stamp of the latest good read."""
-        reading = self.reading
+        reading = self.item
         return reading.timestamp if reading is not None and reading.good else None
 
 
-class EkmRelaySwitch(EkmMeterEntity, SwitchEntity):
+class OnOffSwitch(SwitchEntity):
+    """A switch whose on and off are one request with the wanted state (``_async_set``)."""
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch on: close the relay, enable the trigger."""
+        await self._async_set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch off: open the relay, disable the trigger."""
+        await self._async_set(False)
+
+    async def _async_set(self, on: bool) -> None:
+        raise NotImplementedError
+
+
+class EkmRelaySwitch(EkmMeterEntity, OnOffSwitch):
     """A relay output of a v4 Omnimeter.
 
     Switching creates a one-shot trigger firing now; until ``State_Out`` confirms the
@@ -222,21 +232,14 @@ class EkmRelaySwitch(EkmMeterEntity, SwitchEntity):
         pending = self._pending
         if pending is not None:
             return pending.target
-        reading = self.reading
+        reading = self.item
         states = None if reading is None else reading.relays
         if states is None:
             return None
         return states[0 if self._relay == "relay_1" else 1]
 
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Close the relay."""
-        await self._async_switch(True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Open the relay."""
-        await self._async_switch(False)
-
-    async def _async_switch(self, on: bool) -> None:
+    async def _async_set(self, on: bool) -> None:
+        """Close (on) or open the relay."""
         try:
             await self.coordinator.async_set_relay(self._meter, self._relay, on)
         except EnergyHubApiError as err:
@@ -245,7 +248,7 @@ class EkmRelaySwitch(EkmMeterEntity, SwitchEntity):
         await self.coordinator.async_request_refresh()
 
 
-class EkmTriggerSwitch(EnergyHubEntity[EkmCoordinator], SwitchEntity):
+class EkmTriggerSwitch(EnergyHubEntity[EkmCoordinator], OnOffSwitch):
     """A trigger of the gateway: on = enabled. Conditions and actions are attributes."""
 
     _attr_entity_category = EntityCategory.CONFIG
@@ -302,17 +305,10 @@ class EkmTriggerSwitch(EnergyHubEntity[EkmCoordinator], SwitchEntity):
             "updated_at": trigger.get("updated_at"),
         }
 
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Enable the trigger."""
-        await self._async_enable(True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Disable the trigger."""
-        await self._async_enable(False)
-
-    async def _async_enable(self, enabled: bool) -> None:
+    async def _async_set(self, on: bool) -> None:
+        """Enable (on) or disable the trigger."""
         try:
-            trigger = await self.coordinator.client.update_trigger(self._uuid, {"enabled": enabled})
+            trigger = await self.coordinator.client.update_trigger(self._uuid, {"enabled": on})
         except EnergyHubApiError as err:
             raise_api_error(self.coordinator.config_entry, err)
         self.coordinator.data.triggers[self._uuid] = trigger

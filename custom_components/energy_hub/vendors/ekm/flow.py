@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import wraps
 from typing import Any, Protocol, cast
 
 from homeassistant.config_entries import ConfigFlowResult
@@ -11,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ...api import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubUnavailableError
 from ...config_flow import suggest_values
 from ...const import CONF_VENDOR, DOMAIN, LOGGER
 from ...contract import FlowError, Vendor, VendorFlow
@@ -86,12 +87,32 @@ def configured(hass: HomeAssistant) -> tuple[set[str], set[str]]:
     return gateways, meters
 
 
+#: A step of this flow (bound to the vendor by ``EkmVendor.flow_steps``).
+type Step = Callable[[Vendor, VendorFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+
+
+def after(key: str, previous: Step) -> Callable[[Step], Step]:
+    """A step needing ``flow_data[key]`` from ``previous``: reached without it, shows that."""
+
+    def decorate(step: Step) -> Step:
+        @wraps(step)
+        async def guarded(
+            vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
+        ) -> ConfigFlowResult:
+            if key not in flow.flow_data:
+                return await previous(vendor, flow, None)
+            return await step(vendor, flow, user_input)
+
+        return guarded
+
+    return decorate
+
+
+@after(CONF_API_KEY, async_step_credentials)
 async def async_step_gateway(
     vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
 ) -> ConfigFlowResult:
     """Second step: the gateway this entry manages (one not configured yet)."""
-    if CONF_API_KEY not in flow.flow_data:
-        return await async_step_credentials(vendor, flow, None)
     taken, _ = configured(flow.hass)
     gateways = [g for g in flow.flow_data["gateways"] if g not in taken]
     if not gateways:
@@ -142,12 +163,11 @@ def meter_choice(
     return offered, preselected
 
 
+@after(CONF_GATEWAY, async_step_gateway)
 async def async_step_meters(
     vendor: Vendor, flow: VendorFlow, user_input: dict[str, Any] | None
 ) -> ConfigFlowResult:
     """Third step: the meters of the chosen gateway that this entry reads."""
-    if CONF_GATEWAY not in flow.flow_data:
-        return await async_step_gateway(vendor, flow, None)
     gateway: str = flow.flow_data[CONF_GATEWAY]
     meter_info: dict[str, dict[str, Any]] = flow.flow_data["meter_info"]
     _, taken = configured(flow.hass)

@@ -7,6 +7,7 @@ message before any request is made.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import json
 from typing import Any, cast
 
@@ -17,8 +18,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from ...api import EnergyHubApiError
 from ...api.ekm import CONDITION_SOURCES, RELAY_STATUSES, RELAYS, THRESHOLD_TESTS, rrule_error
+from ...api.errors import EnergyHubApiError
 from ...const import CONF_VENDOR, DOMAIN
 from ...contract import EnergyHubConfigEntry
 from .const import VENDOR_KEY
@@ -105,15 +106,33 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
     )
 
 
+def _validate_items(
+    items: list[Any], what: str, schema_of: Callable[[int, dict[str, Any]], vol.Schema]
+) -> list[dict[str, Any]]:
+    """Each of the trigger's ``what`` items (conditions, actions) checked by its schema.
+
+    ``schema_of(index, item)`` picks the schema (it may adjust the item, or raise an
+    error of its own); ServiceValidationError for an item that fails.
+    """
+    if not items:
+        raise _invalid("ekm_invalid_trigger", error=f"at least one {what} is required")
+    result = []
+    for index, raw in enumerate(items, start=1):
+        if not isinstance(raw, dict):
+            raise _invalid(f"ekm_invalid_{what}", index=index, error="expected an object")
+        item = dict(raw)
+        schema = schema_of(index, item)
+        try:
+            result.append(schema(item))
+        except vol.Invalid as err:
+            raise _invalid(f"ekm_invalid_{what}", index=index, error=str(err)) from err
+    return result
+
+
 def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
     """The conditions as the Trigger API wants them; ServiceValidationError otherwise."""
-    if not conditions:
-        raise _invalid("ekm_invalid_trigger", error="at least one condition is required")
-    result = []
-    for index, raw in enumerate(conditions, start=1):
-        if not isinstance(raw, dict):
-            raise _invalid("ekm_invalid_condition", index=index, error="expected an object")
-        condition = dict(raw)
+
+    def schema_of(index: int, condition: dict[str, Any]) -> vol.Schema:
         if "type" not in condition and "condition_type" in condition:
             condition["type"] = condition.pop("condition_type")
         kind = condition.get("type")
@@ -121,8 +140,8 @@ def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
             error = rrule_error(condition.get("rrule"))
             if error:
                 raise _invalid("ekm_invalid_rrule", index=index, error=error)
-            schema = RRULE_CONDITION
-        elif kind == "data":
+            return RRULE_CONDITION
+        if kind == "data":
             test = condition.get("threshold_test")
             if test not in THRESHOLD_TESTS:
                 raise _invalid(
@@ -131,14 +150,10 @@ def validate_conditions(conditions: list[Any]) -> list[dict[str, Any]]:
                     test=test,
                     allowed=", ".join(THRESHOLD_TESTS),
                 )
-            schema = DATA_CONDITION
-        else:
-            raise _invalid("ekm_invalid_condition_type", index=index, type=kind)
-        try:
-            result.append(schema(condition))
-        except vol.Invalid as err:
-            raise _invalid("ekm_invalid_condition", index=index, error=str(err)) from err
-    return result
+            return DATA_CONDITION
+        raise _invalid("ekm_invalid_condition_type", index=index, type=kind)
+
+    return _validate_items(conditions, "condition", schema_of)
 
 
 def validate_actions(
@@ -149,28 +164,20 @@ def validate_actions(
     ``conditions`` (when known) decide whether sendEmail is allowed: only with data
     conditions.
     """
-    if not actions:
-        raise _invalid("ekm_invalid_trigger", error="at least one action is required")
-    result = []
-    for index, raw in enumerate(actions, start=1):
-        if not isinstance(raw, dict):
-            raise _invalid("ekm_invalid_action", index=index, error="expected an object")
-        command = raw.get("command")
+
+    def schema_of(index: int, action: dict[str, Any]) -> vol.Schema:
+        command = action.get("command")
         if command == "setRelay":
-            if not raw.get("target_id"):
+            if not action.get("target_id"):
                 raise _invalid("ekm_missing_target_id", index=index)
-            schema = SET_RELAY_ACTION
-        elif command == "sendEmail":
+            return SET_RELAY_ACTION
+        if command == "sendEmail":
             if conditions is not None and any(c.get("type") != "data" for c in conditions):
                 raise _invalid("ekm_email_needs_data_condition", index=index)
-            schema = SEND_EMAIL_ACTION
-        else:
-            raise _invalid("ekm_invalid_command", index=index, command=command)
-        try:
-            result.append(schema(dict(raw)))
-        except vol.Invalid as err:
-            raise _invalid("ekm_invalid_action", index=index, error=str(err)) from err
-    return result
+            return SEND_EMAIL_ACTION
+        raise _invalid("ekm_invalid_command", index=index, command=command)
+
+    return _validate_items(actions, "action", schema_of)
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
@@ -184,11 +191,21 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EkmCoordinator:
     return ekm_coordinator(entry)
 
 
-def _remember(coordinator: EkmCoordinator, trigger: dict[str, Any]) -> None:
-    """Show a created or changed trigger at once (its switch appears or changes)."""
+async def _async_store(
+    call: ServiceCall, coordinator: EkmCoordinator, request: Awaitable[dict[str, Any]]
+) -> ServiceResponse:
+    """Send a created or changed trigger; show it at once (its switch appears or changes).
+
+    The trigger as the gateway stored it is the response, when one is asked for.
+    """
+    try:
+        trigger = await request
+    except EnergyHubApiError as err:
+        raise_api_error(coordinator.config_entry, err)
     if not is_relay_command(trigger):
         coordinator.data.triggers[trigger["trigger_uuid"]] = trigger
         coordinator.async_update_listeners()
+    return {"trigger": trigger} if call.return_response else None
 
 
 async def _create(call: ServiceCall) -> ServiceResponse:
@@ -202,12 +219,9 @@ async def _create(call: ServiceCall) -> ServiceResponse:
         "conditions": conditions,
         "actions": validate_actions(call.data["actions"], conditions),
     }
-    try:
-        created = await coordinator.client.create_trigger(coordinator.gateway, trigger)
-    except EnergyHubApiError as err:
-        raise_api_error(coordinator.config_entry, err)
-    _remember(coordinator, created)
-    return {"trigger": created} if call.return_response else None
+    return await _async_store(
+        call, coordinator, coordinator.client.create_trigger(coordinator.gateway, trigger)
+    )
 
 
 async def _update(call: ServiceCall) -> ServiceResponse:
@@ -233,12 +247,7 @@ async def _update(call: ServiceCall) -> ServiceResponse:
                 c["type"] != "data" for c in changes["conditions"]
             ):
                 raise _invalid("ekm_email_needs_data_condition", index=index)
-    try:
-        updated = await coordinator.client.update_trigger(uid, changes)
-    except EnergyHubApiError as err:
-        raise_api_error(coordinator.config_entry, err)
-    _remember(coordinator, updated)
-    return {"trigger": updated} if call.return_response else None
+    return await _async_store(call, coordinator, coordinator.client.update_trigger(uid, changes))
 
 
 async def _delete(call: ServiceCall) -> None:
@@ -291,22 +300,19 @@ FIELD_EXAMPLES = {
 
 def async_register_services(hass: HomeAssistant) -> None:
     """Register the trigger actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_CREATE,
-        _create,
-        CREATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-        description_placeholders=FIELD_EXAMPLES,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_UPDATE,
-        _update,
-        UPDATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-        description_placeholders=FIELD_EXAMPLES,
-    )
+    # the two actions taking a whole trigger: their fields describe it with examples
+    for service, handler, schema in (
+        (SERVICE_CREATE, _create, CREATE_SCHEMA),
+        (SERVICE_UPDATE, _update, UPDATE_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            handler,
+            schema,
+            supports_response=SupportsResponse.OPTIONAL,
+            description_placeholders=FIELD_EXAMPLES,
+        )
     hass.services.async_register(DOMAIN, SERVICE_DELETE, _delete, DELETE_SCHEMA)
     hass.services.async_register(
         DOMAIN, SERVICE_LIST, _list, LIST_SCHEMA, supports_response=SupportsResponse.ONLY

@@ -13,17 +13,17 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
-from ...api import EnergyHubApiError
 from ...api.ekm import DEFAULT_API_URL, DEFAULT_PUSH_URL, EkmClient
+from ...api.errors import EnergyHubApiError
 from ...const import DOMAIN, LOGGER
 from ...contract import (
     DeviceIdentity,
     EnergyHubConfigEntry,
     EnergyHubRuntimeData,
     FlowError,
+    PlatformSetup,
     StepHandler,
     Vendor,
 )
@@ -259,21 +259,15 @@ class EkmVendor(Vendor):
             info["gateway"] = reading.gateway or info.get("gateway")
         return info
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """Meter sensors, relay switches and the (dynamic) trigger switches."""
-        coordinator = ekm_coordinator(entry)
+        coordinator = ekm_coordinator(setup.entry)
         entities: list[Entity] = []
         for meter in coordinator.meters:
-            info = self._meter_info(entry, meter)
+            info = self._meter_info(setup.entry, meter)
             protocol = str(info.get("protocol") or "v4")
             device = meter_device(coordinator.gateway, meter, info, coordinator.gateway_device_id)
-            if platform is Platform.SENSOR:
+            if setup.platform is Platform.SENSOR:
                 entities.extend(
                     EkmSensor(coordinator, desc, meter, device)
                     for desc in SENSORS
@@ -284,14 +278,11 @@ class EkmVendor(Vendor):
                 entities.extend(
                     EkmRelaySwitch(coordinator, desc, meter, device) for desc in RELAY_SWITCHES
                 )
-        async_add_entities(entities)
-        if platform is Platform.SWITCH:
+        setup.async_add_entities(entities)
+        if setup.platform is Platform.SWITCH:
             DynamicEntities[EkmData](
-                hass,
-                entry,
+                setup,
                 coordinator,
-                platform,
-                async_add_entities,
                 keys_fn=lambda data: data.triggers,
                 create_fn=lambda uid: [EkmTriggerSwitch(coordinator, uid)],
                 unique_id_prefix=f"ekm_{coordinator.gateway}_trigger_",

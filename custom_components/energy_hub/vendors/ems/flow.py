@@ -14,17 +14,10 @@ import voluptuous as vol
 
 from ...api.ems import EmsClient, EmsNotGatewayError
 from ...api.ems_signals import CHOICES, MeaningBook, parse_choice
-from ...api.errors import (
-    EnergyHubApiError,
-    EnergyHubAuthError,
-    EnergyHubCertificateChangedError,
-    EnergyHubCertificateError,
-    EnergyHubConnectionError,
-)
-from ...api.http import InvalidHostError, normalize_base_url
+from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubConnectionError
 from ...const import CONF_VERIFY_SSL
-from ...contract import DeviceIdentity, FlowError, UntrustedCertificateError, VendorOptionsFlow
-from ...helpers import check_trust_choice, tls_settings
+from ...contract import DeviceIdentity, VendorOptionsFlow
+from ...helpers import connection_errors, connection_url, tls_settings
 from .const import CONF_MEANINGS, DEFAULT_SCHEME
 from .coordinator import CodeSummary, EmsCoordinator, confirmed_meanings
 
@@ -70,32 +63,27 @@ def client(hass: HomeAssistant, data: Mapping[str, Any]) -> EmsClient:
     return gateway
 
 
+#: What a failed connection test tells the user (the first class that fits): while the
+#: gateway is recognised (``/ver``, no login yet), then while logging in and reading it.
+RECOGNITION_ERRORS = (
+    (EmsNotGatewayError, "ems_not_gateway", CONF_HOST),
+    (EnergyHubApiError, "cannot_connect", CONF_HOST),
+)
+LOGIN_ERRORS = (
+    (EnergyHubAuthError, "invalid_auth", "base"),
+    (EnergyHubConnectionError, "cannot_connect", CONF_HOST),
+    (EnergyHubApiError, "ems_invalid_reply", "base"),
+)
+
+
 async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIdentity:
     """Recognise the gateway (``/ver``), log in and read its serial number."""
-    try:
-        url = normalize_base_url(str(data.get(CONF_HOST, "")), default_scheme=DEFAULT_SCHEME)
-    except InvalidHostError as err:
-        raise FlowError("invalid_host", field=CONF_HOST) from err
-    check_trust_choice(url, data)
+    url = connection_url(data, default_scheme=DEFAULT_SCHEME)
     gateway = client(hass, {**data, CONF_HOST: url})
-    try:
+    with connection_errors(url, RECOGNITION_ERRORS):
         await gateway.api_version()
-    except EnergyHubCertificateError as err:
-        raise UntrustedCertificateError(
-            url, changed=isinstance(err, EnergyHubCertificateChangedError)
-        ) from err
-    except EmsNotGatewayError as err:
-        raise FlowError("ems_not_gateway", field=CONF_HOST) from err
-    except EnergyHubApiError as err:
-        raise FlowError("cannot_connect", field=CONF_HOST) from err
-    try:
+    with connection_errors(url, LOGIN_ERRORS):
         system = await gateway.system_info()
-    except EnergyHubAuthError as err:
-        raise FlowError("invalid_auth") from err
-    except EnergyHubConnectionError as err:
-        raise FlowError("cannot_connect", field=CONF_HOST) from err
-    except EnergyHubApiError as err:
-        raise FlowError("ems_invalid_reply") from err
     return DeviceIdentity(
         unique_id=system.serial,
         title=f"EMS gateway {system.serial}",

@@ -11,14 +11,19 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
-from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData, OptionsStepHandler, Vendor
+from ...contract import (
+    EnergyHubConfigEntry,
+    EnergyHubRuntimeData,
+    OptionsStepHandler,
+    PasswordVendor,
+    PlatformSetup,
+)
 from ...helpers import DynamicEntities
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
@@ -33,19 +38,14 @@ def _coordinator(entry: EnergyHubConfigEntry) -> EmsCoordinator:
 DIAGNOSTIC_SAMPLES = 20
 
 
-class EmsVendor(Vendor):
+class EmsVendor(PasswordVendor):
     """The EMS gateway plug-in."""
 
     key = "ems"
     name = "EMS gateway"
     platforms = (Platform.BUTTON, Platform.SENSOR)
-    default_scan_interval = 30
     min_scan_interval = 10
-    max_scan_interval = 3600
-    reauth_keys = (CONF_PASSWORD,)
-    secret_keys = frozenset({CONF_PASSWORD})
     redact_keys = frozenset({"sn", CONF_HOST, "configuration_url"})
-    tls_pinning = True
 
     # -- config flow (vendors/ems/flow.py) --------------------------------------------
 
@@ -63,25 +63,16 @@ class EmsVendor(Vendor):
         await coordinator.async_config_entry_first_refresh()
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """One sensor per enabled signal, following rediscoveries; the rediscover button."""
-        coordinator = _coordinator(entry)
-        if platform is Platform.BUTTON:
-            async_add_entities([EmsRediscoverButton(coordinator)])
+        coordinator = _coordinator(setup.entry)
+        if setup.platform is Platform.BUTTON:
+            setup.async_add_entities([EmsRediscoverButton(coordinator)])
             return
         serial = coordinator.data.system.serial
         DynamicEntities[EmsData](
-            hass,
-            entry,
+            setup,
             coordinator,
-            platform,
-            async_add_entities,
             # the keys are made at discovery, not at every poll
             keys_fn=lambda _data: coordinator.signal_keys,
             create_fn=lambda key: [EmsSignalSensor(coordinator, int(key))],

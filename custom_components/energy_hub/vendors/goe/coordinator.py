@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
 from typing import Any
@@ -28,40 +27,23 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PowerConverter
 
-from ...api import EnergyHubApiError
+from ...api.errors import EnergyHubApiError
 from ...api.goe import GoeClient, GoeKeySupport, GoeRejectedError, pv_surplus_ids
-from ...api.goe_surplus import (
-    BATTERY_DISCHARGE_POSITIVE,
-    GRID_IMPORT_POSITIVE,
-    ChargerDraw,
-    battery_discharge,
-    grid_import,
-    shared_grid_power,
-)
+from ...api.goe_surplus import ChargerDraw, battery_discharge, grid_import, shared_grid_power
 from ...const import DOMAIN, LOGGER
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import EnergyHubCoordinator, action_error
 from ...helpers import device_identifier
 from .const import (
-    CONF_PV_BATTERY,
-    CONF_PV_BATTERY_SIGN,
-    CONF_PV_GRID,
-    CONF_PV_GRID_SIGN,
-    CONF_PV_INTERVAL,
-    CONF_PV_PRIORITY,
-    CONF_PV_PV,
-    DEFAULT_PV_INTERVAL,
     ISSUE_PV_SOURCE_STALE,
     ISSUE_PV_SOURCE_UNAVAILABLE,
-    MAX_PV_INTERVAL,
-    MAX_PV_PRIORITY,
-    MIN_PV_INTERVAL,
     PV_LOGIC_MODES,
     PV_MODE_KEYS,
     PV_REPAIR_AFTER,
     PV_SOURCE_STALE_AFTER,
     REFRESH_AFTER_WRITE,
 )
+from .flow import PvSurplusConfig
 
 
 class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
@@ -178,50 +160,6 @@ class GoeCoordinator(EnergyHubCoordinator[dict[str, Any]]):
 
 
 # -- PV surplus: grid, PV and battery power sent to the charger (``ids``) ------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PvSurplusConfig:
-    """What the user chose in the options step ``goe_pv_surplus``."""
-
-    grid: str
-    grid_sign: str
-    pv: str | None
-    battery: str | None
-    battery_sign: str
-    interval: float
-    priority: int
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> PvSurplusConfig | None:
-        """The configuration in the entry's options, None while no grid entity is chosen."""
-        grid = options.get(CONF_PV_GRID)
-        if not isinstance(grid, str) or not grid:
-            return None
-
-        def number(key: str, default: float, low: float, high: float) -> float:
-            try:
-                value = float(options.get(key, default))
-            except TypeError, ValueError:
-                value = default
-            return max(low, min(high, value))
-
-        return cls(
-            grid=grid,
-            grid_sign=str(options.get(CONF_PV_GRID_SIGN, GRID_IMPORT_POSITIVE)),
-            pv=options.get(CONF_PV_PV) or None,
-            battery=options.get(CONF_PV_BATTERY) or None,
-            battery_sign=str(options.get(CONF_PV_BATTERY_SIGN, BATTERY_DISCHARGE_POSITIVE)),
-            interval=number(
-                CONF_PV_INTERVAL, DEFAULT_PV_INTERVAL, MIN_PV_INTERVAL, MAX_PV_INTERVAL
-            ),
-            priority=int(number(CONF_PV_PRIORITY, 1, 1, MAX_PV_PRIORITY)),
-        )
-
-    @property
-    def entities(self) -> tuple[str, ...]:
-        """The chosen entities, grid first."""
-        return tuple(e for e in (self.grid, self.pv, self.battery) if e)
 
 
 class GoePvSurplusSender:

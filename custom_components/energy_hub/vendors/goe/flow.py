@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
@@ -12,7 +13,7 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
-from ...api import (
+from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
     EnergyHubConnectionError,
@@ -71,16 +72,14 @@ async def async_step_menu(flow: VendorFlow, user_input: dict[str, Any] | None) -
 
 async def async_step_cloud(flow: VendorFlow, user_input: dict[str, Any] | None) -> ConfigFlowResult:
     """Serial number and API token."""
-    return await flow.async_connection_step(
-        get_vendor(VENDOR_KEY), STEP_CLOUD, user_input, fixed={CONF_MODE: MODE_CLOUD}
-    )
+    flow.flow_data[CONF_MODE] = MODE_CLOUD
+    return await flow.async_connection_step(get_vendor(VENDOR_KEY), STEP_CLOUD, user_input)
 
 
 async def async_step_local(flow: VendorFlow, user_input: dict[str, Any] | None) -> ConfigFlowResult:
     """The charger's address on the local network."""
-    return await flow.async_connection_step(
-        get_vendor(VENDOR_KEY), STEP_LOCAL, user_input, fixed={CONF_MODE: MODE_LOCAL}
-    )
+    flow.flow_data[CONF_MODE] = MODE_LOCAL
+    return await flow.async_connection_step(get_vendor(VENDOR_KEY), STEP_LOCAL, user_input)
 
 
 def connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -167,6 +166,57 @@ async def async_validate(
 
 # -- options: solar surplus charging ---------------------------------------------------
 
+#: What a solar surplus option is when the user has not chosen it (form and parser).
+PV_DEFAULTS: dict[str, Any] = {
+    CONF_PV_GRID_SIGN: GRID_IMPORT_POSITIVE,
+    CONF_PV_BATTERY_SIGN: BATTERY_DISCHARGE_POSITIVE,
+    CONF_PV_INTERVAL: DEFAULT_PV_INTERVAL,
+    CONF_PV_PRIORITY: 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PvSurplusConfig:
+    """What the user chose in the options step ``goe_pv_surplus``."""
+
+    grid: str
+    grid_sign: str
+    pv: str | None
+    battery: str | None
+    battery_sign: str
+    interval: float
+    priority: int
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> PvSurplusConfig | None:
+        """The configuration in the entry's options, None while no grid entity is chosen."""
+        grid = options.get(CONF_PV_GRID)
+        if not isinstance(grid, str) or not grid:
+            return None
+
+        def number(key: str, low: float, high: float) -> float:
+            default = float(PV_DEFAULTS[key])
+            try:
+                value = float(options.get(key, default))
+            except TypeError, ValueError:
+                value = default
+            return max(low, min(high, value))
+
+        return cls(
+            grid=grid,
+            grid_sign=str(options.get(CONF_PV_GRID_SIGN, PV_DEFAULTS[CONF_PV_GRID_SIGN])),
+            pv=options.get(CONF_PV_PV) or None,
+            battery=options.get(CONF_PV_BATTERY) or None,
+            battery_sign=str(options.get(CONF_PV_BATTERY_SIGN, PV_DEFAULTS[CONF_PV_BATTERY_SIGN])),
+            interval=number(CONF_PV_INTERVAL, MIN_PV_INTERVAL, MAX_PV_INTERVAL),
+            priority=int(number(CONF_PV_PRIORITY, 1, MAX_PV_PRIORITY)),
+        )
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The chosen entities, grid first."""
+        return tuple(e for e in (self.grid, self.pv, self.battery) if e)
+
 
 async def async_step_pv_surplus(
     flow: VendorOptionsFlow, user_input: dict[str, Any] | None
@@ -221,16 +271,17 @@ def pv_surplus_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Optional(CONF_PV_GRID, description=suggested(CONF_PV_GRID)): power_entity(),
             vol.Required(
                 CONF_PV_GRID_SIGN,
-                default=defaults.get(CONF_PV_GRID_SIGN, GRID_IMPORT_POSITIVE),
+                default=defaults.get(CONF_PV_GRID_SIGN, PV_DEFAULTS[CONF_PV_GRID_SIGN]),
             ): sign(CONF_PV_GRID_SIGN, GRID_CONVENTIONS),
             vol.Optional(CONF_PV_PV, description=suggested(CONF_PV_PV)): power_entity(),
             vol.Optional(CONF_PV_BATTERY, description=suggested(CONF_PV_BATTERY)): power_entity(),
             vol.Required(
                 CONF_PV_BATTERY_SIGN,
-                default=defaults.get(CONF_PV_BATTERY_SIGN, BATTERY_DISCHARGE_POSITIVE),
+                default=defaults.get(CONF_PV_BATTERY_SIGN, PV_DEFAULTS[CONF_PV_BATTERY_SIGN]),
             ): sign(CONF_PV_BATTERY_SIGN, BATTERY_CONVENTIONS),
             vol.Required(
-                CONF_PV_INTERVAL, default=int(defaults.get(CONF_PV_INTERVAL, DEFAULT_PV_INTERVAL))
+                CONF_PV_INTERVAL,
+                default=int(defaults.get(CONF_PV_INTERVAL, PV_DEFAULTS[CONF_PV_INTERVAL])),
             ): selector.NumberSelector(
                 selector.NumberSelectorConfig(
                     min=MIN_PV_INTERVAL,
@@ -241,7 +292,8 @@ def pv_surplus_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 )
             ),
             vol.Required(
-                CONF_PV_PRIORITY, default=int(defaults.get(CONF_PV_PRIORITY, 1))
+                CONF_PV_PRIORITY,
+                default=int(defaults.get(CONF_PV_PRIORITY, PV_DEFAULTS[CONF_PV_PRIORITY])),
             ): selector.NumberSelector(
                 selector.NumberSelectorConfig(
                     min=1, max=MAX_PV_PRIORITY, step=1, mode=selector.NumberSelectorMode.BOX

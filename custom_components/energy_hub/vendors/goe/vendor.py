@@ -11,7 +11,6 @@ from homeassistant.const import CONF_API_TOKEN, CONF_SCAN_INTERVAL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, selector
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import voluptuous as vol
 
 from ...api.goe import CLOUD_URL_TEMPLATE, MIN_REQUEST_INTERVAL, UNSUPPORTED_MISSING, GoeClient
@@ -21,6 +20,7 @@ from ...contract import (
     EnergyHubConfigEntry,
     EnergyHubRuntimeData,
     OptionsStepHandler,
+    PlatformSetup,
     StepHandler,
     Vendor,
 )
@@ -39,9 +39,10 @@ from .const import (
     PV_MODE_KEYS,
     STEP_PV_SURPLUS,
 )
-from .coordinator import GoeCoordinator, GoePvSurplusSender, PvSurplusConfig
+from .coordinator import GoeCoordinator, GoePvSurplusSender
 from .descriptions import CATALOGUE, GoeKey
 from .entities import entity_of, unique_id
+from .flow import PvSurplusConfig
 from .services import async_register_services
 
 #: Status keys shown in diagnostics: those entities (the catalogue) and the surplus sender
@@ -202,34 +203,30 @@ class GoeVendor(Vendor):
             else str(coordinator.client.base_url),
         )
 
-    def async_setup_platform(
-        self,
-        hass: HomeAssistant,
-        entry: EnergyHubConfigEntry,
-        platform: Platform,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
+    def async_setup_platform(self, setup: PlatformSetup) -> None:
         """The catalogue's entities of ``platform``.
 
         An entity whose keys the charger did not report in the first poll is left out when
         it is new (a CORE has no ``psm``); one already in the registry stays (unavailable).
         """
-        coordinator = cast("GoeCoordinator", entry.runtime_data.coordinator)
+        coordinator = cast("GoeCoordinator", setup.entry.runtime_data.coordinator)
         device = self._device_info(coordinator)
         unsupported = coordinator.support.unsupported
-        ent_reg = er.async_get(hass)
+        ent_reg = er.async_get(setup.hass)
         entities = [
             entity_of(coordinator, row, device)
             for row in CATALOGUE
-            if row.platform is platform
+            if row.platform is setup.platform
             and (
                 not row.api_keys
                 or not all(str(p[0]) in unsupported for p in row.paths)
-                or ent_reg.async_get_entity_id(platform, DOMAIN, unique_id(coordinator.serial, row))
+                or ent_reg.async_get_entity_id(
+                    setup.platform, DOMAIN, unique_id(coordinator.serial, row)
+                )
                 is not None
             )
         ]
-        async_add_entities(entities)
+        setup.async_add_entities(entities)
 
     async def async_diagnostics(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry
