@@ -108,7 +108,7 @@ class DynamicEntities[DataT]:
     """Keep one platform's entities in step with what the device reports.
 
     On every coordinator update, ``keys_fn(data)`` lists the items the device has now
-    (registers, signals, triggers ...); when it returns the very object it returned last
+    (registers, signals, triggers ...); when it returns the very tuple it returned last
     time, nothing is compared. Entities are created with ``create_fn(key)`` for
     new items, and registry entries of items that are gone are removed. Registry entries
     whose unique id starts with ``unique_id_prefix`` but are not current are removed too
@@ -134,9 +134,10 @@ class DynamicEntities[DataT]:
         self._create_fn = create_fn
         self._prefix = unique_id_prefix
         self._known: dict[str, list[str]] = {}
-        #: the key collection last synced: a vendor whose ``keys_fn`` returns the same
-        #: object until the device's items change costs nothing per poll
-        self._synced_keys: Iterable[str] | None = None
+        #: the key tuple last synced: a vendor whose ``keys_fn`` returns the same tuple
+        #: until the device's items change costs nothing per poll (only an immutable
+        #: collection can be trusted by identity)
+        self._synced_keys: tuple[str, ...] | None = None
 
     @callback
     def async_start(self) -> None:
@@ -150,9 +151,10 @@ class DynamicEntities[DataT]:
         if data is None or not self._coordinator.last_update_success:
             return
         keys = self._keys_fn(data)
-        if keys is self._synced_keys:
-            return  # the very same key collection as last time (made at discovery)
-        self._synced_keys = keys
+        if type(keys) is tuple:
+            if keys is self._synced_keys:
+                return  # the very same keys as last time (made at discovery)
+            self._synced_keys = keys
         current = set(keys)
         new_entities: list[Entity] = []
         for key in sorted(current - self._known.keys()):

@@ -202,6 +202,9 @@ async def test_history_import_30_days(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """30 days of history: 720 hours per statistic, bounded requests, resumable."""
+    # ten minutes into an hour: the 65 minutes of live polls below close exactly one hour
+    start = (time.time() // HOUR + 1) * HOUR + 600
+    freezer.move_to(datetime.fromtimestamp(start, UTC))
     meter.epoch = meter.db_created
     monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 3600.0)
     monkeypatch.setattr(statistics_module, "RETRY_AFTER", 0.01)

@@ -185,7 +185,9 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         #: The dispatch list: (UID text, UID, sensor), rebuilt when sensors come or go.
         self._targets: list[tuple[str, int, SignalEntity]] | None = None
         #: The enabled signals' UIDs as text (the entity keys), set at discovery.
-        self.signal_keys: list[str] = []
+        #: the enabled signals' keys, a new tuple at each discovery (DynamicEntities
+        #: compares nothing while it stays the same object)
+        self.signal_keys: tuple[str, ...] = ()
 
     def translate_error(self, err: EnergyHubApiError) -> UpdateFailed | ConfigEntryAuthFailed:
         """As the base class, but a refused request (400/404) says what the gateway said."""
@@ -249,7 +251,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             if len(enabled) != self._enabled_count or self._plan is None:
                 self._plan = None
             self._enabled_count = len(enabled)
-            self.signal_keys = [str(uid) for uid in enabled]
+            self.signal_keys = tuple(str(uid) for uid in enabled)
             entries = await self.client.realtime_entries(
                 self.client.realtime_plan(enabled, self._enabled_count)
             )
