@@ -9,19 +9,13 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import (
-    list_statistic_ids,
-    statistics_during_period,
-)
+from homeassistant.components.recorder.statistics import list_statistic_ids
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 import pytest
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.energy_hub import statistics as statistics_module
 from custom_components.energy_hub.api.energy import HOUR
@@ -30,7 +24,7 @@ from custom_components.energy_hub.vendors.egauge import coordinator as egauge_co
 from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS, CONF_INVERTED
 from simulators.egauge import EgaugeSimulator
 
-from ..common import advance
+from ..common import advance, hourly_sums as _sums
 from .conftest import setup_meter
 
 SERIAL = "G10400"
@@ -134,25 +128,6 @@ async def test_inverted_register(
     assert _value(hass, "reg1_energy_imported") == pytest.approx(2500 * 60 / KWH, rel=1e-6)
     assert _value(hass, "reg1_energy_exported") == 0
     assert _value(hass, "reg1_energy") > 0
-
-
-async def _hourly(hass: HomeAssistant, sid: str, start: float, stop: float) -> list[Any]:
-    stats = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime.fromtimestamp(start, UTC),
-        datetime.fromtimestamp(stop, UTC),
-        {sid},
-        "hour",
-        None,
-        {"sum", "state"},
-    )
-    return list(stats.get(sid, []))
-
-
-async def _sums(hass: HomeAssistant, sid: str, start: float, stop: float) -> dict[int, float]:
-    await async_wait_recording_done(hass)
-    return {int(row["start"]): float(row["sum"]) for row in await _hourly(hass, sid, start, stop)}
 
 
 async def test_statistics_fill_an_outage(

@@ -13,7 +13,9 @@ It also collects the differences per clock hour (``HourBucket``) for long-term s
 
 Bad history never makes a negative or absurd figure: a difference larger than
 ``max_rate`` counts per second of its interval (a counter reset, a moved epoch, a
-database gap bridged by one row) is skipped, and reported through ``skipped``.
+database gap bridged by one row) is skipped, and reported through ``skipped``. A counter
+that only counts up (an EMS energy counter: ``monotonic``) has no export: a step back is a
+reset or bad history, and is skipped too.
 """
 
 from __future__ import annotations
@@ -53,11 +55,19 @@ class CounterSplit:
     #: differences skipped as implausible (reset, gap, epoch moved)
     skipped: int = 0
 
-    def feed(self, rows: Iterable[tuple[float, int]], *, max_rate: float, sign: int = 1) -> int:
+    def feed(
+        self,
+        rows: Iterable[tuple[float, int]],
+        *,
+        max_rate: float,
+        sign: int = 1,
+        monotonic: bool = False,
+    ) -> int:
         """Count rows ``(time, value)`` (any order); returns how many differences were added.
 
         ``sign=-1`` swaps the meaning of the two directions (a register measured the
-        other way round). Rows at or before ``ts`` are ignored.
+        other way round); ``monotonic``: a step back is skipped (the counter was reset or
+        its history is bad), not counted as export. Rows at or before ``ts`` are ignored.
         """
         added = 0
         for t, value in sorted(rows):
@@ -68,7 +78,7 @@ class CounterSplit:
                 continue
             diff = (value - self.value) * sign
             span = t - self.ts
-            if abs(diff) > max_rate * max(span, 1.0):
+            if abs(diff) > max_rate * max(span, 1.0) or (monotonic and diff < 0):
                 self.skipped += 1
             else:
                 self._add(self.ts, t, diff)
