@@ -24,7 +24,7 @@ from custom_components.energy_hub.vendors.egauge import coordinator as egauge_co
 from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS, CONF_INVERTED
 from simulators.egauge import EgaugeSimulator
 
-from ..common import advance, hourly_sums as _sums
+from ..common import advance, hourly_sums as _sums, run_then_outage, stop_and_resume_history_import
 from .conftest import setup_meter
 
 SERIAL = "G10400"
@@ -141,13 +141,7 @@ async def test_statistics_fill_an_outage(
     _reversing(meter, int(time.time()))
     entry = await setup_meter(hass, meter, **{CONF_SCAN_INTERVAL: 300, CONF_HISTORY_DAYS: 0})
     first_hour = (int(time.time()) // HOUR + 1) * HOUR
-    for _ in range(24):  # two hours
-        await advance(hass, freezer, 300)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    down_from = time.time()
-    freezer.tick(3 * HOUR)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    down_from = await run_then_outage(hass, freezer, entry)
     for _ in range(15):
         await advance(hass, freezer, 300)
     sums = await _sums(hass, IMPORTED, first_hour, time.time())
@@ -191,16 +185,8 @@ async def test_history_import_30_days(
     assert 0 < progress < 100
     first_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
     assert len(first_run) == 1
-    # unloading cancels it: no task is left
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert not entry._background_tasks
-    assert not [t for t in asyncio.all_tasks() if "history" in t.get_name().lower()]
-    # a later start resumes
-    monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 0.0)
-    meter.clear_log()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # unloading cancels it: no task is left; a later start resumes
+    await stop_and_resume_history_import(hass, entry, monkeypatch, egauge_coordinator, meter)
     second_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
     print(f"history import requests: first run 1, after resume {len(second_run)}")  # noqa: T201
     assert len(first_run) + len(second_run) == 30

@@ -88,6 +88,15 @@ async def enable_all_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> int
     return len(disabled)
 
 
+def signal_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    """The registry entries of the entry's signal sensors (not the history import's)."""
+    return [
+        reg
+        for reg in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if reg.domain == "sensor" and "_signal_" in reg.unique_id
+    ]
+
+
 def signal_entity(hass: HomeAssistant, uid: int, serial: str = SERIAL) -> str | None:
     """The entity id of a signal's sensor."""
     return er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{serial}_signal_{uid}")

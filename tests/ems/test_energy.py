@@ -26,7 +26,7 @@ from custom_components.energy_hub.vendors.ems import coordinator as ems_coordina
 from custom_components.energy_hub.vendors.ems.const import CONF_HISTORY_DAYS
 from simulators.ems import HISTORY_STEP, EmsSimulator
 
-from ..common import advance, hourly_sums
+from ..common import advance, hourly_sums, run_then_outage, stop_and_resume_history_import
 from ..conftest import StartSimulator
 from .common import SERIAL, setup_entry
 
@@ -92,16 +92,11 @@ async def test_statistics_fill_an_outage(
     uid = _counter(sim)
     entry = await setup_entry(hass, sim, **{CONF_SCAN_INTERVAL: 300, CONF_HISTORY_DAYS: 0})
     first_hour = (int(time.time()) // HOUR + 1) * HOUR
-    for _ in range(24):  # two hours
-        await advance(hass, freezer, 300)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    down_from = time.time()
-    freezer.tick(3 * HOUR)
-    sim.clear_log()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    down_from = await run_then_outage(hass, freezer, entry)
+    back = (down_from + 3 * HOUR) * 1000
     # the hours missed: one history request for every counter at once
-    assert _history_requests(sim) == 1
+    after = [r for r in sim.requests("/v1/signals/history") if int(r.query["end"]) >= back]
+    assert len(after) == 1
     for _ in range(27):  # back at 10 minutes past an hour; until the hour after is over
         await advance(hass, freezer, 300)
     sums = await hourly_sums(hass, _sid(uid), first_hour, time.time())
@@ -113,8 +108,8 @@ async def test_statistics_fill_an_outage(
         assert steps[hour] == pytest.approx(_truth(sim, uid, hour), rel=5e-3)
     assert all(v == pytest.approx(_truth(sim, uid, h), rel=5e-3) for h, v in steps.items())
     # at most one history request an hour while running
-    hours_run = (time.time() - down_from - 3 * HOUR) / HOUR
-    assert _history_requests(sim) <= 1 + hours_run + 1
+    after = [r for r in sim.requests("/v1/signals/history") if int(r.query["end"]) >= back]
+    assert len(after) <= 1 + (time.time() - down_from - 3 * HOUR) / HOUR + 1
     # the dashboard can pick them: kWh, has_sum, our source, named like the sensor
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     ours = {i["statistic_id"]: i for i in ids if i["source"] == DOMAIN}
@@ -155,16 +150,8 @@ async def test_history_import_30_days(
     assert 0 < progress < 100
     first_run = _history_requests(sim)
     assert first_run == 2  # the latest samples (live), and the first day of the import
-    # unloading cancels it: no task is left
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert not entry._background_tasks
-    assert not [t for t in asyncio.all_tasks() if "history" in t.get_name().lower()]
-    # a later start resumes
-    monkeypatch.setattr(ems_coordinator, "BACKFILL_INTERVAL", 0.0)
-    sim.clear_log()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # unloading cancels it: no task is left; a later start resumes
+    await stop_and_resume_history_import(hass, entry, monkeypatch, ems_coordinator, sim)
     second_run = _history_requests(sim)
     print(  # noqa: T201
         f"EMS history import requests for 30 days of 8 counters: first run {first_run - 1}, "
