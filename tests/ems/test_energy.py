@@ -242,3 +242,33 @@ async def test_options_history_days(hass: HomeAssistant, start_simulator: StartS
 
     assert flow.history_days({}) == 30
     assert flow.history_days({CONF_HISTORY_DAYS: 9999}) == 365
+
+
+@pytest.mark.usefixtures("fast_import")
+async def test_history_refused_keeps_polling_and_imports_later(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    sim: EmsSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failing history read fails no poll; the import starts once history can be read."""
+    sim.faults.status = 500
+    sim.faults.paths = ("/v1/signals/history",)
+    entry = await setup_entry(hass, sim, **{CONF_SCAN_INTERVAL: 300, CONF_HISTORY_DAYS: 1})
+    assert entry.state is ConfigEntryState.LOADED
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.last_update_success
+    assert coordinator.history_task is None  # waits for the first sample
+    assert _history_requests(sim) == 1
+    await advance(hass, freezer, 60)  # not tried again at once
+    assert _history_requests(sim) == 1
+    sim.faults.reset()
+    await advance(hass, freezer, 300)
+    assert coordinator.history_task is not None
+    assert coordinator.energy.since is not None
+    assert _progress(hass) == 100
+    diagnostics = await entry.runtime_data.vendor.async_diagnostics(hass, entry)
+    assert diagnostics["energy"]["counters"] == 48
+    assert diagnostics["energy"]["history_requests"] >= 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert coordinator.history_task.done()

@@ -387,7 +387,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         energy = self.energy
         if not energy.counters or now - self._history_read_at < HISTORY_RETRY:
             return
-        since = energy.since
+        since = self._newest_sample()
         if since is None:
             # first start: counting begins at the latest sample (older ones are the
             # history import's)
@@ -409,11 +409,27 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             if since is None:
                 rows = {key: [max(series)] for key, series in rows.items() if series}
             energy.feed(rows)
-            if stop >= now or energy.since is None or energy.since <= start:
+            newest = self._newest_sample()
+            if stop >= now or newest is None or newest <= start:
                 break
-            start = energy.since
+            start = newest
         await energy.async_write_hours()
         self._start_pending_history()
+
+    def _newest_sample(self) -> float | None:
+        """The time of the newest history sample counted (None: none yet).
+
+        Reads go on from there: a counter whose signal lags (or fell silent) must not hold
+        back the others. When it has samples again, its next step spans the time missed
+        and is spread over those hours.
+        """
+        splits = self.energy.store.splits
+        times = [
+            split.ts
+            for key in self.energy.counters
+            if (split := splits.get(key)) is not None and split.ts is not None
+        ]
+        return max(times) if times else None
 
     async def _async_find_counters(self, config: EmsConfiguration) -> None:
         """The enabled signals whose meaning in use is active energy become counters."""
