@@ -20,8 +20,11 @@ trims) a bulk device so that exactly that many signals are enabled (the request-
 uses 2,500).
 
 Realtime values move with time and energy counters grow; history is served from the same
-model (a sample every 15 minutes) so that it agrees with the realtime values. Tests may
-override single samples (``set_sample``) to exercise invalid, missing and stale values.
+model (a sample every 15 minutes, kept ``history_keep`` seconds: 7 days unless set) so that
+it agrees with the realtime values. Tests may override single samples (``set_sample``) to
+exercise invalid, missing and stale values, and spoil the history as real gateways do:
+``counter_resets`` (a counter restarts from 0 at a time, realtime and history alike) and
+``history_gaps`` (time ranges the gateway's database holds no samples for).
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ class EmsSimulator(Simulator):
         total_signals: int | None = None,
         serial: str = "BX10000000",
         max_limit: int = MAX_LIMIT,
+        history_keep: float = HISTORY_KEEP,
     ) -> None:
         self.username = username
         self.password = password
@@ -153,6 +157,12 @@ class EmsSimulator(Simulator):
         self.empty_pages: set[int] = set()
         #: Added to every value (the benchmark raises it to change every value, counters too).
         self.value_offset = 0.0
+        #: Seconds of history the gateway keeps.
+        self.history_keep = history_keep
+        #: Counters restarting from 0: signal UID -> Unix time of the reset.
+        self.counter_resets: dict[int, float] = {}
+        #: Time ranges ``[start, end)`` (Unix seconds) without history samples.
+        self.history_gaps: list[tuple[float, float]] = []
         self._build_default()
         if total_signals is not None:
             self.set_enabled_signal_count(total_signals)
@@ -322,6 +332,14 @@ class EmsSimulator(Simulator):
             return round(21 + 2 * wave, 1)
         return round(uid % 100 + wave, 2)
 
+    def reading(self, uid: int, si: int, at: float) -> float:
+        """The value signal ``uid`` shows at ``at``: the model, after a counter reset."""
+        value = self.value(uid, si, at)
+        reset = self.counter_resets.get(uid)
+        if reset is not None and at >= reset and self.is_counter(si):
+            value = round(value - self.value(uid, si, reset), 3)
+        return value
+
     def now(self) -> float:
         """The gateway's clock (Unix seconds)."""
         return time.time() if self.frozen_time is None else self.frozen_time
@@ -330,7 +348,7 @@ class EmsSimulator(Simulator):
         """The realtime sample of a signal (None when it is overridden as missing)."""
         sig = self.signals[uid]
         now = self.now()
-        value = self.value(uid, sig["si"], now)
+        value = self.reading(uid, sig["si"], now)
         if self.value_offset:
             value = round(value + self.value_offset, 3)
         sample: dict[str, Any] = {
@@ -351,13 +369,16 @@ class EmsSimulator(Simulator):
     def history(self, uid: int, start: float, end: float) -> list[dict[str, Any]]:
         """History samples of a signal between Unix seconds ``start`` and ``end``."""
         sig = self.signals[uid]
-        now = time.time()
-        first = max(start, now - HISTORY_KEEP)
+        now = self.now()
+        first = max(start, now - self.history_keep)
         last = min(end, now)
         slot = math.ceil(first / HISTORY_STEP) * HISTORY_STEP
         rows: list[dict[str, Any]] = []
         while slot <= last:
-            value = self.value(uid, sig["si"], slot)
+            if any(a <= slot < b for a, b in self.history_gaps):
+                slot += HISTORY_STEP
+                continue
+            value = self.reading(uid, sig["si"], slot)
             spread = 0.0 if self.is_counter(sig["si"]) else abs(value) * 0.05
             rows.append(
                 {
@@ -480,7 +501,7 @@ class EmsSimulator(Simulator):
         return uids[(page - 1) * limit : page * limit]
 
     def _range(self, request: web.Request) -> tuple[float, float]:
-        now_ms = int(time.time() * 1000)
+        now_ms = int(self.now() * 1000)
         start = self._query_int(request, "start", now_ms - 86_400_000, 0, 10**14)
         end = self._query_int(request, "end", now_ms, 0, 10**14)
         if start > end:
@@ -663,7 +684,7 @@ class EmsSimulator(Simulator):
         }
 
     def _last_map(self, uids: list[int]) -> dict[str, Any]:
-        now = time.time()
+        now = self.now()
         result: dict[str, Any] = {}
         for uid in uids:
             rows = self.history(uid, now - HISTORY_STEP, now)

@@ -20,7 +20,7 @@ looked up once, as opower and tibber do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 import logging
@@ -35,15 +35,22 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
 )
-from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import selector
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
+import voluptuous as vol
 
 from .api.energy import HOUR, CounterSplit, HourBucket
 from .api.errors import EnergyHubApiError
 from .const import DOMAIN
+from .contract import EnergyHubConfigEntry
+from .coordinator import EnergyHubCoordinator
+from .entity import EnergyHubEntity
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -197,6 +204,9 @@ class Counter:
     scale: float
     #: -1: the device measures this counter the other way round (swap import/export)
     sign: int = 1
+    #: True: the counter only counts up (an energy-imported register of its own): one
+    #: statistic, its increase; a step back is bad history (skipped), not export
+    monotonic: bool = False
 
 
 KINDS = ("imported", "exported", "net")
@@ -234,9 +244,34 @@ class EnergyCounters:
         self.history_done = True
         self._logged_bad: set[str] = set()
 
-    def statistic_id(self, key: str, kind: str) -> str:
-        """``energy_hub:<vendor>_<device>_<key>_<kind>``."""
+    def statistic_id(self, key: str, kind: str | None = None) -> str:
+        """``energy_hub:<vendor>_<device>_<key>_<kind>`` (no kind: a monotonic counter's)."""
+        if kind is None:
+            return statistic_id(self.vendor, self.device, key)
         return statistic_id(self.vendor, self.device, key, kind)
+
+    def statistics_of(self, counter: Counter) -> list[tuple[str, str, str]]:
+        """``(bucket kind, statistic id, name)`` of each statistic a counter feeds.
+
+        A net counter feeds ``imported``, ``exported`` and ``net``; a monotonic one only
+        its increase, under the counter's own id and name.
+        """
+        if counter.monotonic:
+            return [
+                (
+                    "imported",
+                    self.statistic_id(counter.key),
+                    f"{self.device_name} {counter.name}",
+                )
+            ]
+        return [
+            (
+                kind,
+                self.statistic_id(counter.key, kind),
+                f"{self.device_name} {counter.name} {kind}",
+            )
+            for kind in KINDS
+        ]
 
     def split(self, key: str) -> CounterSplit | None:
         """The split of a counter (None before its first row)."""
@@ -269,17 +304,24 @@ class EnergyCounters:
                 continue
             split = self.store.splits.setdefault(key, CounterSplit())
             before = split.skipped
-            split.feed(series, max_rate=self.max_rate, sign=counter.sign)
-            if split.skipped > before and key not in self._logged_bad:
-                self._logged_bad.add(key)
-                _LOGGER.debug(
-                    "%s %s: skipped %d implausible step(s) in the stored history "
-                    "(database gap, counter reset or moved epoch)",
-                    self.device_name,
-                    counter.name,
-                    split.skipped - before,
-                )
+            split.feed(
+                series, max_rate=self.max_rate, sign=counter.sign, monotonic=counter.monotonic
+            )
+            self.log_skipped(counter, split.skipped - before)
         self.store.async_schedule_save()
+
+    def log_skipped(self, counter: Counter, skipped: int) -> None:
+        """Say once per counter (at debug level) that steps of its history were skipped."""
+        if skipped <= 0 or counter.key in self._logged_bad:
+            return
+        self._logged_bad.add(counter.key)
+        _LOGGER.debug(
+            "%s %s: skipped %d implausible step(s) in the stored history "
+            "(database gap, counter reset or moved epoch)",
+            self.device_name,
+            counter.name,
+            skipped,
+        )
 
     async def async_write_hours(self) -> int:
         """Write every completed hour (unless the history import still runs)."""
@@ -302,13 +344,9 @@ class EnergyCounters:
         if not hours:
             return 0
         written = 0
-        for kind in KINDS:
+        for kind, sid, name in self.statistics_of(counter):
             values = [(hour, getattr(bucket, kind) * counter.scale) for hour, bucket in hours]
-            written += await self.statistics.async_write(
-                self.statistic_id(counter.key, kind),
-                f"{self.device_name} {counter.name} {kind}",
-                values,
-            )
+            written += await self.statistics.async_write(sid, name, values)
         return written
 
     def prune(self, present: set[str]) -> None:
@@ -429,7 +467,14 @@ class HistoryBackfill:
                 if stop >= end and last_value is not None:
                     series.append((end, int(last_value)))
                 split = splits.setdefault(key, CounterSplit())
-                split.feed(series, max_rate=counters.max_rate, sign=counter.sign)
+                before = split.skipped
+                split.feed(
+                    series,
+                    max_rate=counters.max_rate,
+                    sign=counter.sign,
+                    monotonic=counter.monotonic,
+                )
+                counters.log_skipped(counter, split.skipped - before)
                 await counters.async_write_buckets(counter, split.complete_hours())
             state["cursor"] = stop
             state["splits"] = {k: v.as_dict() for k, v in splits.items()}
@@ -459,3 +504,102 @@ class HistoryBackfill:
             "History import of %s done (%d requests)", counters.device_name, self.requests
         )
         self._notify()
+
+
+# -- the history import's option, task and progress sensor (shared by the vendors) ------
+
+#: Days of history imported by default, and at most (the option's range).
+DEFAULT_HISTORY_DAYS = 30
+MAX_HISTORY_DAYS = 365
+
+
+def history_days(options: Mapping[str, Any], key: str, default: int = DEFAULT_HISTORY_DAYS) -> int:
+    """The history import's depth in days (0 = off) under ``key``, clamped to the range."""
+    try:
+        days = int(options.get(key, default))
+    except TypeError, ValueError:
+        days = default
+    return max(0, min(MAX_HISTORY_DAYS, days))
+
+
+def history_days_schema(
+    options: Mapping[str, Any], key: str, default: int = DEFAULT_HISTORY_DAYS
+) -> dict[vol.Marker, Any]:
+    """The settings field of the history import's depth (days, 0 = off)."""
+    return {
+        vol.Required(key, default=history_days(options, key, default)): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0,
+                max=MAX_HISTORY_DAYS,
+                step=1,
+                mode=selector.NumberSelectorMode.BOX,
+                unit_of_measurement="d",
+            )
+        ),
+    }
+
+
+def async_start_history_import(
+    hass: HomeAssistant,
+    entry: EnergyHubConfigEntry,
+    backfill: HistoryBackfill,
+    days: int,
+    name: str,
+) -> asyncio.Task[None]:
+    """Plan the import (first start) and run it as the entry's background task.
+
+    Setup does not wait for it; Home Assistant cancels the entry's background tasks on
+    unload (``async_stop_history_import`` waits for that).
+    """
+    backfill.plan(days)
+    return entry.async_create_background_task(hass, backfill.async_run(), name)
+
+
+async def async_stop_history_import(task: asyncio.Task[None] | None, store: EnergyStore) -> None:
+    """Cancel the import (if it still runs), wait until it stopped, keep where it stood."""
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.wait([task])
+    await store.async_save()
+
+
+def history_import_description(translation_key: str) -> SensorEntityDescription:
+    """A diagnostic percentage sensor: how far the history import has got."""
+    return SensorEntityDescription(
+        key="history_import",
+        translation_key=translation_key,
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+    )
+
+
+class HistoryImportSensor(EnergyHubEntity[EnergyHubCoordinator[Any]], SensorEntity):
+    """How far the import of a device's history into the statistics has got (percent)."""
+
+    def __init__(
+        self,
+        coordinator: EnergyHubCoordinator[Any],
+        backfill: HistoryBackfill,
+        description: SensorEntityDescription,
+        *,
+        unique_id: str,
+        device_info: DeviceInfo,
+    ) -> None:
+        """One per device whose history is imported."""
+        super().__init__(coordinator, description, unique_id=unique_id, device_info=device_info)
+        self._backfill = backfill
+
+    @property
+    def native_value(self) -> float | None:
+        """Percent done (100 when done or switched off)."""
+        return self._backfill.progress
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the import's progress between polls."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._backfill.add_listener(self._async_progress))
+
+    @callback
+    def _async_progress(self) -> None:
+        self.async_write_ha_state()

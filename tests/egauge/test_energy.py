@@ -9,19 +9,13 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import (
-    list_statistic_ids,
-    statistics_during_period,
-)
+from homeassistant.components.recorder.statistics import list_statistic_ids
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 import pytest
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.energy_hub import statistics as statistics_module
 from custom_components.energy_hub.api.energy import HOUR
@@ -30,7 +24,7 @@ from custom_components.energy_hub.vendors.egauge import coordinator as egauge_co
 from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS, CONF_INVERTED
 from simulators.egauge import EgaugeSimulator
 
-from ..common import advance
+from ..common import advance, hourly_sums as _sums, run_then_outage, stop_and_resume_history_import
 from .conftest import setup_meter
 
 SERIAL = "G10400"
@@ -136,25 +130,6 @@ async def test_inverted_register(
     assert _value(hass, "reg1_energy") > 0
 
 
-async def _hourly(hass: HomeAssistant, sid: str, start: float, stop: float) -> list[Any]:
-    stats = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime.fromtimestamp(start, UTC),
-        datetime.fromtimestamp(stop, UTC),
-        {sid},
-        "hour",
-        None,
-        {"sum", "state"},
-    )
-    return list(stats.get(sid, []))
-
-
-async def _sums(hass: HomeAssistant, sid: str, start: float, stop: float) -> dict[int, float]:
-    await async_wait_recording_done(hass)
-    return {int(row["start"]): float(row["sum"]) for row in await _hourly(hass, sid, start, stop)}
-
-
 async def test_statistics_fill_an_outage(
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -166,13 +141,7 @@ async def test_statistics_fill_an_outage(
     _reversing(meter, int(time.time()))
     entry = await setup_meter(hass, meter, **{CONF_SCAN_INTERVAL: 300, CONF_HISTORY_DAYS: 0})
     first_hour = (int(time.time()) // HOUR + 1) * HOUR
-    for _ in range(24):  # two hours
-        await advance(hass, freezer, 300)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    down_from = time.time()
-    freezer.tick(3 * HOUR)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    down_from = await run_then_outage(hass, freezer, entry)
     for _ in range(15):
         await advance(hass, freezer, 300)
     sums = await _sums(hass, IMPORTED, first_hour, time.time())
@@ -219,16 +188,8 @@ async def test_history_import_30_days(
     assert 0 < progress < 100
     first_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
     assert len(first_run) == 1
-    # unloading cancels it: no task is left
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert not entry._background_tasks
-    assert not [t for t in asyncio.all_tasks() if "history" in t.get_name().lower()]
-    # a later start resumes
-    monkeypatch.setattr(egauge_coordinator, "BACKFILL_INTERVAL", 0.0)
-    meter.clear_log()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # unloading cancels it: no task is left; a later start resumes
+    await stop_and_resume_history_import(hass, entry, monkeypatch, egauge_coordinator, meter)
     second_run = [r for r in meter.requests("/api/register") if ":60:" in r.query_string]
     print(f"history import requests: first run 1, after resume {len(second_run)}")  # noqa: T201
     assert len(first_run) + len(second_run) == 30

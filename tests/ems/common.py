@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
+from custom_components.energy_hub.vendors.ems.const import CONF_HISTORY_DAYS
 from simulators.base import free_port
 from simulators.ems import EmsSimulator
 
@@ -48,8 +49,10 @@ async def setup_entry(
 
     ``enable_all``: also enable the sensors that are disabled by default (as a user
     would on the device page) and reload, so that every signal has a sensor in Home
-    Assistant.
+    Assistant. The history import is off unless asked for: it paces its requests on the
+    event loop's clock, which the tests freeze.
     """
+    options.setdefault(CONF_HISTORY_DAYS, 0)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"EMS gateway {sim.serial}",
@@ -83,6 +86,15 @@ async def enable_all_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> int
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     return len(disabled)
+
+
+def signal_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    """The registry entries of the entry's signal sensors (not the history import's)."""
+    return [
+        reg
+        for reg in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if reg.domain == "sensor" and "_signal_" in reg.unique_id
+    ]
 
 
 def signal_entity(hass: HomeAssistant, uid: int, serial: str = SERIAL) -> str | None:

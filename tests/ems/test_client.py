@@ -522,6 +522,8 @@ async def test_history_of_many_signals(sim: EmsSimulator, session: aiohttp.Clien
     some = await client.signals_history(start, now_ms, uids=[100, 101], limit=100)
     assert set(some) == {100, 101}
     assert sim.requests("/v1/signals/history")[-1].query["uids"] == "100,101"
+    # the commas travel unencoded (a third of the length of %2C)
+    assert sim.requests("/v1/signals/history")[-1].query_string.startswith("uids=100,101&")
 
     with pytest.raises(EmsNotFoundError):
         await client.signals_history(start, now_ms, device=4242)

@@ -157,7 +157,7 @@ async def test_reauth(hass: HomeAssistant, sim: EmsSimulator) -> None:
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == "new-secret"
     assert entry.data[CONF_USERNAME] == "admin"
-    assert entry.options == {"scan_interval": 60}
+    assert entry.options == {"scan_interval": 60, "ems_history_days": 0}
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 

@@ -10,7 +10,6 @@ from homeassistant.components.logbook.helpers import async_determine_event_types
 from homeassistant.components.logbook.processor import EventProcessor
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -22,7 +21,7 @@ from simulators.ems import EmsSimulator
 
 from ..common import advance
 from ..conftest import StartSimulator
-from .common import setup_entry
+from .common import setup_entry, signal_sensors
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +40,7 @@ async def test_no_sensor_writes_a_logbook_entry_per_poll(
     sim = await start_simulator(EmsSimulator())
     entry = await setup_entry(hass, sim, enable_all=True)
     start = dt_util.utcnow()
-    ours = [
-        reg.entity_id
-        for reg in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if reg.domain == "sensor"
-    ]
+    ours = [reg.entity_id for reg in signal_sensors(hass, entry)]
     assert len(ours) == 257
     changed = 0
     for _ in range(4):

@@ -21,7 +21,14 @@ from simulators.ems import EmsSimulator
 
 from ..common import advance
 from ..conftest import StartSimulator
-from .common import SERIAL, enable_all_sensors, setup_entry, signal_entity, user_input
+from .common import (
+    SERIAL,
+    enable_all_sensors,
+    setup_entry,
+    signal_entity,
+    signal_sensors,
+    user_input,
+)
 
 
 @pytest.fixture
@@ -50,10 +57,12 @@ async def test_setup_devices_and_entities(hass: HomeAssistant, sim: EmsSimulator
     assert entry.state is ConfigEntryState.LOADED
     ent_reg = er.async_get(hass)
     entities = er.async_entries_for_config_entry(ent_reg, entry.entry_id)
-    assert [e.domain for e in entities].count("sensor") == len(sim.enabled_signals()) == 257
+    signals = signal_sensors(hass, entry)
+    assert len(signals) == len(sim.enabled_signals()) == 257
+    assert [e.domain for e in entities].count("sensor") == 257 + 1  # and the history import
     assert [e.domain for e in entities].count("button") == 1
     # a calm default set: per load power and energy, voltages and currents on the main meter
-    enabled = [e for e in entities if e.domain == "sensor" and not e.disabled]
+    enabled = [e for e in signals if not e.disabled]
     # 13 loads x (power, energy imported, exported) + on the main meter 29, 31, 32 and 11-13
     # (33 is a counter on this gateway: its voltage meaning is rejected)
     assert len(enabled) == 13 * 3 + 6
@@ -138,12 +147,7 @@ async def test_2500_signals_calm_defaults_and_requests_per_poll(
     """A 2,500-signal gateway: few sensors enabled, a poll asks only for theirs."""
     sim = await start_simulator(EmsSimulator(total_signals=2500))
     entry = await setup_entry(hass, sim)
-    ent_reg = er.async_get(hass)
-    sensors = [
-        e
-        for e in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
-        if e.domain == "sensor"
-    ]
+    sensors = signal_sensors(hass, entry)
     enabled = [e for e in sensors if not e.disabled]
     print(  # noqa: T201 - the figure is part of the result
         f"\n2,500 signals: {len(sensors)} sensors, {len(enabled)} enabled by default"
@@ -388,9 +392,7 @@ async def test_devices_loads_and_signals_added_and_removed(
         dev_reg.async_get_device_by_identifier((DOMAIN, f"{SERIAL}_device_{solar}"), entry.entry_id)
         is None
     )
-    assert len(er.async_entries_for_config_entry(ent_reg, entry.entry_id)) - 1 == len(
-        sim.enabled_signals()
-    )
+    assert len(signal_sensors(hass, entry)) == len(sim.enabled_signals())
     # current devices cannot be deleted by the user
     assert not VENDOR.device_removable(entry, heat)
 

@@ -10,7 +10,7 @@ import pytest
 from custom_components.energy_hub.api.ems import EmsClient, EmsNotFoundError
 from custom_components.energy_hub.api.errors import EnergyHubRequestError
 from simulators import VENDORS, load
-from simulators.ems import EmsSimulator
+from simulators.ems import HISTORY_STEP, EmsSimulator
 
 from ..conftest import StartSimulator
 
@@ -164,3 +164,31 @@ async def test_page_clock_and_value_switches(
     assert EmsSimulator.is_counter(10)
     assert not EmsSimulator.is_counter(29)
     assert 225 < EmsSimulator.value(100, 29, 1_767_225_600.0) < 235
+
+
+async def test_history_depth_resets_and_gaps(
+    start_simulator: StartSimulator, session: aiohttp.ClientSession
+) -> None:
+    """History as deep as set; a counter reset and a database gap spoil it as on a gateway."""
+    sim = await start_simulator(EmsSimulator(history_keep=30 * 86400))
+    sim.frozen_time = now = float(HISTORY_STEP * 2_000_000)
+    client = EmsClient(session, sim.url, "admin", "s3cret!")
+    uid = next(u for u, s in sorted(sim.signals.items()) if s["si"] == 40)
+    rows = await client.history(uid, int((now - 30 * 86400) * 1000), int(now * 1000), limit=5000)
+    assert len(rows) == 30 * 96 + 1
+    assert rows[0].period == now - 30 * 86400
+    assert rows[-1].period == now
+    # a reset: realtime and history start again from 0 at the same time
+    sim.counter_resets[uid] = now - 3600
+    sim.history_gaps.append((now - 7200, now - 5400))
+    rows = await client.history(uid, int((now - 3 * 3600) * 1000), int(now * 1000))
+    times = [row.period for row in rows]
+    assert now - 7200 not in times
+    assert now - 6300 not in times
+    assert now - 5400 in times
+    by_time = {row.period: row.value for row in rows}
+    assert by_time[now - 3600] == 0
+    assert by_time[now - 3600 - HISTORY_STEP] > 1000  # type: ignore[operator]
+    realtime = await client.realtime([uid])
+    assert realtime[uid].value == by_time[now]
+    assert 0 < by_time[now] < 10  # type: ignore[operator]

@@ -786,11 +786,17 @@ class EmsClient(LoginClient):
             path = f"/v1/loads/{load}/signals/history"
         else:
             path = "/v1/signals/history"
-        params = {**self._filters(uids, None), "start": str(start_ms), "end": str(end_ms)}
+        params = {"start": str(start_ms), "end": str(end_ms)}
+        # the uids keep their commas unencoded (as in the realtime reads)
+        query_string = f"uids={self._filters(uids, None)['uids']}" if uids else None
         page_limit = max(1, min(self.page_limit, limit))
         result: dict[int, list[EmsHistorySample]] = {}
         for page in range(1, _MAX_PAGES + 1):
-            body = await self.get(path, {**params, "limit": str(page_limit), "page": str(page)})
+            body = await self.get(
+                path,
+                {**params, "limit": str(page_limit), "page": str(page)},
+                query_string=query_string,
+            )
             history = expect_dict(expect_dict(body, "history").get("history", {}), "history")
             longest = 0
             for key, rows in history.items():

@@ -13,7 +13,9 @@ It also collects the differences per clock hour (``HourBucket``) for long-term s
 
 Bad history never makes a negative or absurd figure: a difference larger than
 ``max_rate`` counts per second of its interval (a counter reset, a moved epoch, a
-database gap bridged by one row) is skipped, and reported through ``skipped``.
+database gap bridged by one row) is skipped, and reported through ``skipped``. A counter
+that only counts up (an EMS energy counter: ``monotonic``) has no export: a step back is a
+reset or bad history, and is skipped too.
 """
 
 from __future__ import annotations
@@ -57,14 +59,22 @@ class CounterSplit:
     #: differences skipped as implausible (reset, gap, epoch moved)
     skipped: int = 0
 
-    def feed(self, rows: Iterable[tuple[float, int]], *, max_rate: float, sign: int = 1) -> int:
+    def feed(
+        self,
+        rows: Iterable[tuple[float, int]],
+        *,
+        max_rate: float,
+        sign: int = 1,
+        monotonic: bool = False,
+    ) -> int:
         """Count rows ``(time, value)`` (any order); returns how many differences were added.
 
         ``sign=-1`` swaps the meaning of the two directions (a register measured the
-        other way round). Rows at or before ``ts`` are ignored.
+        other way round); ``monotonic``: a step back is skipped (the counter was reset or
+        its history is bad), not counted as export. Rows at or before ``ts`` are ignored.
         """
         ordered = sorted(rows)
-        if (added := self._feed_within_hour(ordered, max_rate, sign)) is not None:
+        if (added := self._feed_within_hour(ordered, max_rate, sign, monotonic)) is not None:
             return added
         # Everything stays in locals and the current hour's figures in two integers: this
         # runs once per stored second of every split register at every poll.
@@ -80,7 +90,7 @@ class CounterSplit:
                 continue
             diff = (value - last) * sign
             span = t - ts
-            if abs(diff) > max_rate * max(1.0, span):
+            if abs(diff) > max_rate * max(1.0, span) or (monotonic and diff < 0):
                 skipped += 1
                 ts, last = t, value
                 continue
@@ -118,7 +128,7 @@ class CounterSplit:
         return added
 
     def _feed_within_hour(
-        self, ordered: list[tuple[float, int]], max_rate: float, sign: int
+        self, ordered: list[tuple[float, int]], max_rate: float, sign: int, monotonic: bool
     ) -> int | None:
         """The usual poll in C code: rows after ``ts``, one a time, in ``ts``'s clock hour.
 
@@ -145,7 +155,7 @@ class CounterSplit:
         if shortest <= 0:  # two rows of one time: the row-by-row reading decides
             return None
         diffs = list(map(sub, values[1:], values[:-1], strict=True))
-        if max(map(abs, diffs)) > max_rate * max(1.0, shortest):
+        if max(map(abs, diffs)) > max_rate * max(1.0, shortest) or (monotonic and min(diffs) < 0):
             return None
         up = sum(filter(_POSITIVE, diffs))
         down = -sum(filter(_NEGATIVE, diffs))

@@ -11,7 +11,6 @@ DEFAULT_USERNAME: Final = "owner"
 #: Option: days of the meter's history to import as statistics when the entry starts.
 CONF_HISTORY_DAYS: Final = "egauge_history_days"
 DEFAULT_HISTORY_DAYS: Final = 30
-MAX_HISTORY_DAYS: Final = 365
 #: Option: keys of the power registers whose sign is flipped (imported <-> exported).
 CONF_INVERTED: Final = "egauge_inverted"
 #: The options step choosing them.

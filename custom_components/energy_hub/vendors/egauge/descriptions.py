@@ -25,7 +25,6 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     DEGREE,
     PERCENTAGE,
-    EntityCategory,
     UnitOfApparentPower,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
@@ -43,6 +42,8 @@ from homeassistant.const import (
     UnitOfVolume,
     UnitOfVolumeFlowRate,
 )
+
+from ...statistics import history_import_description
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,10 +209,4 @@ SPLIT_SENSORS: tuple[EgaugeSensorDescription, ...] = tuple(
 )
 
 #: Progress of the history import (percent).
-HISTORY_IMPORT = SensorEntityDescription(
-    key="history_import",
-    translation_key="egauge_history_import",
-    native_unit_of_measurement=PERCENTAGE,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    suggested_display_precision=0,
-)
+HISTORY_IMPORT = history_import_description("egauge_history_import")

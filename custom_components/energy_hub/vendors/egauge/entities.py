@@ -16,6 +16,7 @@ from ...const import DOMAIN
 from ...coordinator import action_error
 from ...entity import EnergyHubEntity, EnergyHubItemEntity
 from ...helpers import device_identifier
+from ...statistics import HistoryImportSensor
 from .const import REBOOT_GRACE
 from .coordinator import EgaugeCoordinator
 from .descriptions import HISTORY_IMPORT, SPLIT_SENSORS, EgaugeSensorDescription, descriptions_for
@@ -151,37 +152,18 @@ class EgaugeRebootButton(EnergyHubEntity[EgaugeCoordinator], ButtonEntity):
         self.coordinator.expect_outage(REBOOT_GRACE)
 
 
-class EgaugeHistoryImportSensor(EnergyHubEntity[EgaugeCoordinator], SensorEntity):
-    """How far the import of the meter's history into the statistics has got (percent)."""
-
-    def __init__(self, coordinator: EgaugeCoordinator) -> None:
-        """One per meter."""
-        super().__init__(
-            coordinator,
-            HISTORY_IMPORT,
-            unique_id=f"{coordinator.meter.serial}_history_import",
-            device_info=meter_device_info(coordinator),
-        )
-
-    @property
-    def native_value(self) -> float | None:
-        """Percent done (100 when done or switched off)."""
-        return self.coordinator.backfill.progress
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the import's progress between polls."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.backfill.add_listener(self._async_progress))
-
-    @callback
-    def _async_progress(self) -> None:
-        self.async_write_ha_state()
-
-
 def sensors_for(coordinator: EgaugeCoordinator, entity_key: str) -> list[SensorEntity]:
     """The sensors of the register behind ``entity_key`` (none for unknown type codes)."""
     if entity_key == HISTORY_KEY:
-        return [EgaugeHistoryImportSensor(coordinator)]
+        return [
+            HistoryImportSensor(
+                coordinator,
+                coordinator.backfill,
+                HISTORY_IMPORT,
+                unique_id=f"{coordinator.meter.serial}_history_import",
+                device_info=meter_device_info(coordinator),
+            )
+        ]
     key = entity_key.partition("|")[0]
     register = coordinator.data.registers.get(key)
     if register is None:

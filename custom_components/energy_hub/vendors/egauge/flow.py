@@ -12,6 +12,7 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
+from ... import statistics
 from ...api.egauge import EgaugeClient, EgaugePermissionError, RegisterData
 from ...api.errors import (
     EnergyHubApiError,
@@ -27,7 +28,6 @@ from .const import (
     CONF_INVERTED,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_USERNAME,
-    MAX_HISTORY_DAYS,
     STEP_SIGNS,
 )
 
@@ -93,26 +93,12 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
 
 def history_days(options: Mapping[str, Any]) -> int:
     """The history import's depth in days (0 = off), clamped to the allowed range."""
-    try:
-        days = int(options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
-    except TypeError, ValueError:
-        days = DEFAULT_HISTORY_DAYS
-    return max(0, min(MAX_HISTORY_DAYS, days))
+    return statistics.history_days(options, CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS)
 
 
 def options_schema(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
     """The general settings: how many days of the meter's history to import."""
-    return {
-        vol.Required(CONF_HISTORY_DAYS, default=history_days(options)): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=0,
-                max=MAX_HISTORY_DAYS,
-                step=1,
-                mode=selector.NumberSelectorMode.BOX,
-                unit_of_measurement="d",
-            )
-        ),
-    }
+    return statistics.history_days_schema(options, CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS)
 
 
 def inverted(options: Mapping[str, Any]) -> frozenset[str]:

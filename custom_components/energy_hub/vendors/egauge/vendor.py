@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -23,7 +22,7 @@ from ...contract import (
 )
 from ...coordinator import async_certificate_issue, certificate_error_key
 from ...helpers import DynamicEntities
-from ...statistics import EnergyStore
+from ...statistics import EnergyStore, async_start_history_import, async_stop_history_import
 from . import flow, services
 from .const import STEP_SIGNS
 from .coordinator import EgaugeCoordinator, EgaugeRuntimeData
@@ -78,9 +77,12 @@ class EgaugeVendor(PasswordVendor):
         )
         await coordinator.async_config_entry_first_refresh()
         # the meter's history: in the background, setup does not wait for it
-        coordinator.backfill.plan(flow.history_days(entry.options))
-        task = entry.async_create_background_task(
-            hass, coordinator.backfill.async_run(), f"energy_hub eGauge {meter.serial} history"
+        task = async_start_history_import(
+            hass,
+            entry,
+            coordinator.backfill,
+            flow.history_days(entry.options),
+            f"energy_hub eGauge {meter.serial} history",
         )
         return EgaugeRuntimeData(
             vendor=self, coordinator=coordinator, client=client, meter=meter, history_task=task
@@ -129,12 +131,8 @@ class EgaugeVendor(PasswordVendor):
     async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
         """Stop the history import, keep where everything stands, give the token back."""
         runtime = cast("EgaugeRuntimeData", entry.runtime_data)
-        task = runtime.history_task
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait([task])
         coordinator = cast("EgaugeCoordinator", runtime.coordinator)
-        await coordinator.energy.store.async_save()
+        await async_stop_history_import(runtime.history_task, coordinator.energy.store)
         await runtime.client.async_logout()
 
     async def async_diagnostics(

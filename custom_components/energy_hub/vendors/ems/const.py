@@ -10,3 +10,5 @@ DEFAULT_SCHEME: Final = "https"
 MANUFACTURER: Final = "Carlo Gavazzi"
 #: Option key of the meanings the user confirmed: ``{"<si>": "<choice key>"}``.
 CONF_MEANINGS: Final = "ems_meanings"
+#: Option: days of the gateway's history to import as statistics when the entry starts.
+CONF_HISTORY_DAYS: Final = "ems_history_days"

@@ -1,7 +1,15 @@
-"""Polling of an EMS gateway: system info once, discovery now and then, realtime every poll."""
+"""Polling of an EMS gateway: system info once, discovery now and then, realtime every poll.
+
+The gateway's energy counters (the signals whose meaning in use is active energy) also
+become hourly long-term statistics from the gateway's own history: once an hour ended, a
+poll reads the history samples since the last one counted (``/v1/signals/history`` with a
+``uids`` filter: one request for every counter) and writes the completed hours. After an
+outage the hours missed come from the gateway's history too, so they show their true values.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +21,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -20,13 +29,16 @@ from ...api.ems import (
     EmsClient,
     EmsConfiguration,
     EmsDevice,
+    EmsHistorySample,
     EmsSample,
+    EmsSignal,
     EmsSystemInfo,
     RealtimePlan,
     parse_samples,
     sample_value,
 )
-from ...api.ems_signals import BAD_VALUE, REJECTED, Meaning, MeaningBook
+from ...api.ems_signals import BAD_VALUE, QUANTITY_BY_KEY, REJECTED, Meaning, MeaningBook
+from ...api.energy import HOUR
 from ...api.errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
@@ -37,6 +49,13 @@ from ...const import DOMAIN, LOGGER
 from ...contract import EnergyHubConfigEntry
 from ...coordinator import EnergyHubCoordinator
 from ...helpers import async_remove_stale_devices, device_identifier
+from ...statistics import (
+    Counter,
+    EnergyCounters,
+    EnergyStore,
+    HistoryBackfill,
+    async_start_history_import,
+)
 from .const import CONF_MEANINGS, MANUFACTURER
 
 #: How often devices, loads and signals are read again (not every poll: it costs requests).
@@ -44,6 +63,26 @@ REDISCOVER_INTERVAL = timedelta(minutes=10)
 #: A sample older than this (or than three poll intervals, if longer) is stale.
 STALE_AFTER = timedelta(minutes=5)
 _UNSET: Any = object()
+
+#: Seconds of history one request covers (a day: 96 samples a signal at 15 minutes).
+HISTORY_CHUNK = 86400
+#: Seconds between two requests of the history import (the gateway serves people too).
+BACKFILL_INTERVAL = 1.0
+#: After an hour ended, its last sample is read this many seconds later (the gateway
+#: stores a sample at the end of its period).
+HISTORY_LAG = 60
+#: Seconds before a history read is tried again when the last one failed or brought
+#: nothing new.
+HISTORY_RETRY = 300.0
+#: History requests at most in one poll after an outage (then the next poll goes on).
+MAX_CATCH_UP_CHUNKS = 7
+#: Wh per unit of an energy counter (its samples are counted in Wh).
+WH_PER_UNIT: Mapping[str | None, float] = {"Wh": 1.0, "kWh": 1e3, "MWh": 1e6}
+#: The largest plausible power of one channel (its power range: 1 MW), in Wh per second:
+#: a step of a counter beyond it is bad history (a reset, a moved counter), never an hour.
+MAX_RATE_WH = QUANTITY_BY_KEY["active_power"].ranges["W"][1] / 3600
+#: The key of a counter in the energy store (and in its statistic id).
+COUNTER_PREFIX = "signal_"
 
 
 def confirmed_meanings(options: Mapping[str, Any]) -> dict[int, str]:
@@ -101,6 +140,54 @@ class EmsData:
         return parse_samples(self.entries)
 
 
+def load_label(config: EmsConfiguration, signal: EmsSignal) -> tuple[str, bool]:
+    """The label a signal's name starts with, and whether it repeats its device's name.
+
+    The load's label ("Heat pump"), else "Load <lid>" or "Signal <uid>". A load whose label
+    repeats its device's name ("Main" on "Main meter", "Workshop" on "Workshop") is left
+    out of the name instead of doubling the word (``True``).
+    """
+    load = config.loads.get(signal.lid) if signal.lid is not None else None
+    if load is not None:
+        label = load.label
+    elif signal.lid is not None:
+        label = f"Load {signal.lid}"
+    else:
+        label = f"Signal {signal.uid}"
+    device = config.devices.get(signal.did) if signal.did is not None else None
+    return label, load is not None and repeats(label, device.label if device else None)
+
+
+def repeats(load: str, device: str | None) -> bool:
+    """Whether a load's label repeats its device's name (equal, or its first word)."""
+    if not device:
+        return False
+    load_words = load.casefold().split()
+    device_words = device.casefold().split()
+    return bool(load_words) and device_words[: len(load_words)] == load_words
+
+
+def history_rows(
+    samples: Mapping[int, list[EmsHistorySample]], wh_per_unit: Mapping[int, float]
+) -> dict[str, list[tuple[float, int]]]:
+    """History samples of energy counters as ``(time, Wh)`` rows per counter key.
+
+    A sample's time is the end of its period (``p``), else its own time (``t``);
+    samples without a time or a number are left out.
+    """
+    rows: dict[str, list[tuple[float, int]]] = {}
+    for uid, series in samples.items():
+        factor = wh_per_unit.get(uid)
+        if factor is None:
+            continue
+        out = rows.setdefault(f"{COUNTER_PREFIX}{uid}", [])
+        for sample in series:
+            at = sample.period if sample.period is not None else sample.time
+            if at is not None and isinstance(sample.value, float):
+                out.append((at, round(sample.value * factor)))
+    return rows
+
+
 def gateway_identifier(serial: str) -> tuple[str, str]:
     """Device-registry identifier of the gateway."""
     return device_identifier(serial)
@@ -151,10 +238,36 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         entry: EnergyHubConfigEntry,
         client: EmsClient,
         update_interval: timedelta,
+        store: EnergyStore | None = None,
     ) -> None:
         """Create the coordinator; the first refresh reads the system info."""
         super().__init__(hass, entry, name="EMS gateway", update_interval=update_interval)
         self.client = client
+        #: The energy counters' hourly statistics from the gateway's history.
+        self.energy = EnergyCounters(
+            hass,
+            store or EnergyStore(hass, entry.entry_id),
+            vendor="ems",
+            device=entry.unique_id or entry.entry_id,
+            device_name=entry.title,
+            max_rate=MAX_RATE_WH,
+        )
+        self.backfill = HistoryBackfill(
+            self.energy, self._async_history, chunk=HISTORY_CHUNK, interval=BACKFILL_INTERVAL
+        )
+        #: Wh per unit of each energy counter, by signal UID.
+        self._wh_per_unit: dict[int, float] = {}
+        #: Whether the counters must be found again (a meaning changed).
+        self._counters_stale = True
+        #: Translated sensor names (``component.<domain>.entity.sensor.<key>.name``).
+        self._names: dict[str, str] | None = None
+        #: When the live history was last read (Unix seconds).
+        self._history_read_at = 0.0
+        self.history_requests = 0
+        #: Days of history to import, once the first live history sample is known.
+        self._pending_days: int | None = None
+        #: The history import running in the background (None: not started).
+        self.history_task: asyncio.Task[None] | None = None
         self.system: EmsSystemInfo | None = None
         self.configuration: EmsConfiguration | None = None
         self.discovered_at: datetime | None = None
@@ -257,11 +370,144 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             )
             data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms)
             self._assess(config, data)
-            return data
-        if self._plan is None:
-            self._plan = self.client.realtime_plan(self.entities, self._enabled_count)
-        entries = await self.client.realtime_entries(self._plan)
-        return EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms)
+            self._counters_stale = True
+        else:
+            if self._plan is None:
+                self._plan = self.client.realtime_plan(self.entities, self._enabled_count)
+            entries = await self.client.realtime_entries(self._plan)
+            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms)
+        await self._async_energy(config, now.timestamp())
+        return data
+
+    # -- energy statistics from the gateway's history ------------------------------------
+
+    async def _async_energy(self, config: EmsConfiguration, now: float) -> None:
+        """Read the counters' history once an hour ended; write the completed hours.
+
+        A failing history read never fails the poll: it is tried again later (the hours
+        wait in the gateway's history).
+        """
+        if self._counters_stale:
+            await self._async_find_counters(config)
+        energy = self.energy
+        if not energy.counters or now - self._history_read_at < HISTORY_RETRY:
+            return
+        since = self._newest_sample()
+        if since is None:
+            # first start: counting begins at the latest sample (older ones are the
+            # history import's)
+            start = now - 2 * HOUR
+        elif now < (since // HOUR + 1) * HOUR + HISTORY_LAG:
+            return  # the hour of the last sample counted is not over yet
+        else:
+            start = since
+        self._history_read_at = now
+        for _ in range(MAX_CATCH_UP_CHUNKS):
+            stop = min(now, start + HISTORY_CHUNK)
+            try:
+                rows = await self._async_history(start, stop)
+            except EnergyHubAuthError:
+                raise
+            except EnergyHubApiError as err:
+                LOGGER.debug("Could not read the history of %s: %s", self.config_entry.title, err)
+                break
+            if since is None:
+                rows = {key: [max(series)] for key, series in rows.items() if series}
+            energy.feed(rows)
+            newest = self._newest_sample()
+            if stop >= now or newest is None or newest <= start:
+                break
+            start = newest
+        await energy.async_write_hours()
+        self._start_pending_history()
+
+    def _newest_sample(self) -> float | None:
+        """The time of the newest history sample counted (None: none yet).
+
+        Reads go on from there: a counter whose signal lags (or fell silent) must not hold
+        back the others. When it has samples again, its next step spans the time missed
+        and is spread over those hours.
+        """
+        splits = self.energy.store.splits
+        times = [
+            split.ts
+            for key in self.energy.counters
+            if (split := splits.get(key)) is not None and split.ts is not None
+        ]
+        return max(times) if times else None
+
+    async def _async_find_counters(self, config: EmsConfiguration) -> None:
+        """The enabled signals whose meaning in use is active energy become counters."""
+        if self._names is None:
+            self._names = await async_get_translations(
+                self.hass, self.hass.config.language, "entity", {DOMAIN}
+            )
+        counters: dict[str, Counter] = {}
+        wh_per_unit: dict[int, float] = {}
+        for uid, signal in sorted(config.enabled_signals.items()):
+            meaning = self.book.meaning(signal.si)
+            factor = WH_PER_UNIT.get(meaning.unit)
+            if meaning.quantity != "active_energy" or factor is None:
+                continue
+            key = f"{COUNTER_PREFIX}{uid}"
+            counters[key] = Counter(
+                key=key,
+                name=self._signal_name(config, signal, meaning),
+                scale=1e-3,  # kWh per Wh
+                monotonic=True,
+            )
+            wh_per_unit[uid] = factor
+        self.energy.counters = counters
+        self.energy.prune(set(counters))
+        self._wh_per_unit = wh_per_unit
+        self._counters_stale = False
+
+    def _signal_name(self, config: EmsConfiguration, signal: EmsSignal, meaning: Meaning) -> str:
+        """A signal's name as its sensor shows it: device, load and meaning."""
+        label, own = load_label(config, signal)
+        key = f"{meaning.name_key}_own" if own else meaning.name_key
+        template = (self._names or {}).get(f"component.{DOMAIN}.entity.sensor.{key}.name")
+        si = "?" if signal.si is None else str(signal.si)
+        name = (
+            template.replace("{load}", label).replace("{si}", si)
+            if template
+            else f"{label} signal {si}"
+        )
+        device = config.devices.get(signal.did) if signal.did is not None else None
+        return f"{device.label} {name}" if device is not None else name
+
+    async def _async_history(self, start: float, stop: float) -> dict[str, list[tuple[float, int]]]:
+        """The counters' history samples in ``[start, stop]`` (one request per UID chunk)."""
+        wh_per_unit = self._wh_per_unit
+        samples: dict[int, list[EmsHistorySample]] = {}
+        for chunk in self.client.uid_chunks(wh_per_unit):
+            part = await self.client.signals_history(
+                int(start * 1000),
+                int(stop * 1000),
+                uids=[int(uid) for uid in chunk.split(",")],
+                limit=HISTORY_CHUNK,
+            )
+            self.history_requests += 1
+            samples.update(part)
+        return history_rows(samples, wh_per_unit)
+
+    def start_history_import(self, days: int) -> None:
+        """Import ``days`` of history once the first live sample is known (now or later)."""
+        self._pending_days = days
+        self._start_pending_history()
+
+    def _start_pending_history(self) -> None:
+        days = self._pending_days
+        if days is None or (self.energy.since is None and self.energy.counters):
+            return
+        self._pending_days = None
+        self.history_task = async_start_history_import(
+            self.hass,
+            self.config_entry,
+            self.backfill,
+            days,
+            f"energy_hub EMS {self.energy.device} history",
+        )
 
     @property
     def realtime_plan(self) -> RealtimePlan:
@@ -315,6 +561,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
 
     def _apply(self, codes: set[int]) -> None:
         """Give the sensors of ``codes`` their code's new meaning; written at the dispatch."""
+        self._counters_stale = True
         for entity in self.entities.values():
             if entity.si in codes:
                 entity.apply_meaning(self.book.meaning(entity.si))

@@ -19,6 +19,10 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory
 
 from ...api.ems_signals import Meaning
+from ...statistics import history_import_description
+
+#: How far the import of the gateway's history into the statistics has got (percent).
+HISTORY_IMPORT = history_import_description("ems_history_import")
 
 REDISCOVER = ButtonEntityDescription(
     key="rediscover",

@@ -14,8 +14,9 @@ from homeassistant.helpers.update_coordinator import BaseCoordinatorEntity
 
 from ...api.ems_signals import Meaning
 from ...entity import EnergyHubEntity
-from .coordinator import EmsCoordinator, ems_device_identifier, gateway_identifier
-from .descriptions import REDISCOVER, describe
+from ...statistics import HistoryImportSensor
+from .coordinator import EmsCoordinator, ems_device_identifier, gateway_identifier, load_label
+from .descriptions import HISTORY_IMPORT, REDISCOVER, describe
 
 
 def signal_unique_id(serial: str, uid: int) -> str:
@@ -29,15 +30,6 @@ def uid_from_unique_id(unique_id: str) -> int | None:
     if not sep or not tail.isdigit():
         return None
     return int(tail)
-
-
-def repeats(load: str, device: str | None) -> bool:
-    """Whether a load's label repeats its device's name (equal, or its first word)."""
-    if not device:
-        return False
-    load_words = load.casefold().split()
-    device_words = device.casefold().split()
-    return bool(load_words) and device_words[: len(load_words)] == load_words
 
 
 class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
@@ -69,18 +61,9 @@ class EmsSignalSensor(EnergyHubEntity[EmsCoordinator], SensorEntity):
             unique_id=signal_unique_id(serial, uid),
             device_info=DeviceInfo(identifiers={identifier}),
         )
-        if load is not None:
-            load_label = load.label
-        elif signal.lid is not None:
-            load_label = f"Load {signal.lid}"
-        else:
-            load_label = f"Signal {uid}"
-        device = data.config.devices.get(signal.did) if signal.did is not None else None
-        #: The load's label repeats the device's name ("Main" on "Main meter", "Workshop"
-        #: on "Workshop"): the name leaves it out instead of doubling the word.
-        self._own = load is not None and repeats(load_label, device.label if device else None)
+        label, self._own = load_label(data.config, signal)
         self._attr_translation_placeholders = {
-            "load": load_label,
+            "load": label,
             "si": "?" if signal.si is None else str(signal.si),
         }
         self._numeric = True
@@ -142,3 +125,15 @@ class EmsRediscoverButton(EnergyHubEntity[EmsCoordinator], ButtonEntity):
         """Read the configuration and the realtime values now."""
         self.coordinator.discovered_at = None
         await self.coordinator.async_refresh()
+
+
+def history_import_sensor(coordinator: EmsCoordinator) -> HistoryImportSensor:
+    """How far the import of the gateway's history into the statistics has got."""
+    serial = coordinator.data.system.serial
+    return HistoryImportSensor(
+        coordinator,
+        coordinator.backfill,
+        HISTORY_IMPORT,
+        unique_id=f"{serial}_history_import",
+        device_info=DeviceInfo(identifiers={gateway_identifier(serial)}),
+    )

@@ -12,13 +12,14 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
+from ... import statistics
 from ...api.ems import EmsClient, EmsNotGatewayError
 from ...api.ems_signals import CHOICES, MeaningBook, parse_choice
 from ...api.errors import EnergyHubApiError, EnergyHubAuthError, EnergyHubConnectionError
 from ...const import CONF_VERIFY_SSL
 from ...contract import DeviceIdentity, VendorOptionsFlow
 from ...helpers import connection_errors, connection_url, tls_settings
-from .const import CONF_MEANINGS, DEFAULT_SCHEME
+from .const import CONF_HISTORY_DAYS, CONF_MEANINGS, DEFAULT_SCHEME
 from .coordinator import CodeSummary, EmsCoordinator, confirmed_meanings
 
 #: The choice that leaves a code to Energy Hub's table (checked against the values).
@@ -153,3 +154,13 @@ async def async_step_meanings(
         data_schema=vol.Schema(schema),
         description_placeholders={"codes": "\n".join(rows)},
     )
+
+
+def history_days(options: Mapping[str, Any]) -> int:
+    """The history import's depth in days (0 = off; 30 when the entry has no such option)."""
+    return statistics.history_days(options, CONF_HISTORY_DAYS)
+
+
+def options_schema(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    """The general settings: how many days of the gateway's history to import."""
+    return statistics.history_days_schema(options, CONF_HISTORY_DAYS)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
+import voluptuous as vol
 
 from ...api.ems import EmsClient
 from ...api.ems_signals import signal_type
@@ -25,9 +26,10 @@ from ...contract import (
     PlatformSetup,
 )
 from ...helpers import DynamicEntities
+from ...statistics import EnergyStore, async_stop_history_import
 from . import flow, services
 from .coordinator import EmsCoordinator, EmsData, current_identifiers
-from .entities import EmsRediscoverButton, EmsSignalSensor
+from .entities import EmsRediscoverButton, EmsSignalSensor, history_import_sensor
 
 
 def _coordinator(entry: EnergyHubConfigEntry) -> EmsCoordinator:
@@ -59,9 +61,18 @@ class EmsVendor(PasswordVendor):
     ) -> EnergyHubRuntimeData:
         """Read system info, discover and poll once; then poll every interval."""
         client = flow.client(hass, entry.data)
-        coordinator = EmsCoordinator(hass, entry, client, self.scan_interval(entry))
+        store = EnergyStore(hass, entry.entry_id)
+        await store.async_load()
+        coordinator = EmsCoordinator(hass, entry, client, self.scan_interval(entry), store)
         await coordinator.async_config_entry_first_refresh()
+        # the gateway's history: in the background, setup does not wait for it
+        coordinator.start_history_import(flow.history_days(entry.options))
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
+
+    async def async_unload_entry(self, hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+        """Stop the history import and keep where it and the statistics stand."""
+        coordinator = _coordinator(entry)
+        await async_stop_history_import(coordinator.history_task, coordinator.energy.store)
 
     def async_setup_platform(self, setup: PlatformSetup) -> None:
         """One sensor per enabled signal, following rediscoveries; the rediscover button."""
@@ -69,6 +80,7 @@ class EmsVendor(PasswordVendor):
         if setup.platform is Platform.BUTTON:
             setup.async_add_entities([EmsRediscoverButton(coordinator)])
             return
+        setup.async_add_entities([history_import_sensor(coordinator)])
         serial = coordinator.data.system.serial
         DynamicEntities[EmsData](
             setup,
@@ -138,7 +150,24 @@ class EmsVendor(PasswordVendor):
                 "count": len(data.entries),
                 "first_samples": [asdict(sample) for _, sample in samples],
             },
+            "energy": {
+                "counters": len(coordinator.energy.counters),
+                "since": coordinator.energy.since,
+                "history_progress": coordinator.backfill.progress,
+                "history_import_requests": coordinator.backfill.requests,
+                "history_requests": coordinator.history_requests,
+                "statistics_written": coordinator.energy.statistics.written,
+                "skipped_steps": {
+                    key: split.skipped
+                    for key, split in coordinator.energy.store.splits.items()
+                    if split.skipped
+                },
+            },
         }
+
+    def options_schema(self, options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+        """How many days of history to import."""
+        return flow.options_schema(options)
 
     def options_steps(self) -> Mapping[str, OptionsStepHandler]:
         """The signal meanings step (what each code measures on this gateway)."""
