@@ -504,9 +504,12 @@ def test_action_error_for_certificates(hass: HomeAssistant) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_history_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    """eGauge entries made through the flow import no history here.
+    """eGauge and EMS entries made through the flow import no history here.
 
     The history import paces its requests on the event loop's clock, which the frozen test
     clock never moves; these tests are about certificates, not history.
     """
     monkeypatch.setattr("custom_components.energy_hub.vendors.egauge.flow.DEFAULT_HISTORY_DAYS", 0)
+    monkeypatch.setattr(
+        "custom_components.energy_hub.vendors.ems.flow.history_days", lambda _options: 0
+    )

@@ -585,16 +585,12 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             return
         force = not self._written_success
         self._written_success = True
-        data = self.data
-        entries = data.entries
-        oldest_ms = data.oldest_ms
-        values = self.values
-        numbers = self._numbers
-        book = self.book
+        # locals for the loop below: it runs once per enabled signal at every poll
+        entries, oldest_ms = self.data.entries, self.data.oldest_ms
+        values, numbers, raws, book = self.values, self._numbers, self._raws, self.book
         targets = self._targets
         if targets is None:
             targets = self._targets = [(str(uid), uid, e) for uid, e in entities.items()]
-        raws = self._raws
         rejected: set[int] = set()
         changed: list[SignalEntity] = []
         for key, uid, entity in targets:

@@ -14,6 +14,7 @@ from typing import Any, cast
 from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.entity import Entity
 import voluptuous as vol
 
 from ...api.ems import EmsClient
@@ -81,15 +82,20 @@ class EmsVendor(PasswordVendor):
             setup.async_add_entities([EmsRediscoverButton(coordinator)])
             return
         setup.async_add_entities([history_import_sensor(coordinator)])
-        serial = coordinator.data.system.serial
-        DynamicEntities[EmsData](
+        prefix = f"{coordinator.data.system.serial}_signal_"
+
+        def signal_sensor(key: str) -> list[Entity]:
+            return [EmsSignalSensor(coordinator, int(key))]
+
+        # the keys are made at discovery (the same tuple until the next one), not per poll
+        tracker = DynamicEntities[EmsData](
             setup,
             coordinator,
-            # the keys are made at discovery, not at every poll
             keys_fn=lambda _data: coordinator.signal_keys,
-            create_fn=lambda key: [EmsSignalSensor(coordinator, int(key))],
-            unique_id_prefix=f"{serial}_signal_",
-        ).async_start()
+            create_fn=signal_sensor,
+            unique_id_prefix=prefix,
+        )
+        tracker.async_start()
 
     async def async_diagnostics(
         self, hass: HomeAssistant, entry: EnergyHubConfigEntry
