@@ -69,6 +69,7 @@ from custom_components.energy_hub.api.ems import EmsClient
 from custom_components.energy_hub.api.energy import CounterSplit
 from custom_components.energy_hub.api.goe import GoeClient, GoeKeySupport
 from custom_components.energy_hub.const import CONF_VENDOR, DOMAIN
+from custom_components.energy_hub.vendors.ems.const import CONF_HISTORY_DAYS as EMS_HISTORY_DAYS
 from simulators.base import Simulator
 from simulators.egauge import EgaugeSimulator
 from simulators.ekm import EkmSimulator
@@ -375,6 +376,9 @@ async def _ems_entry(hass: Any, signals: int, *, enable_all: bool) -> AsyncItera
                 CONF_PASSWORD: sim.password,
                 "verify_ssl": True,
             },
+            # the one-off history import after setup would run in the background while
+            # the polls are measured: it is not part of a poll
+            options={EMS_HISTORY_DAYS: 0},
         )
         entry.add_to_hass(hass)
         ent_reg = er.async_get(hass)
