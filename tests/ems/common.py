@@ -5,18 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-import ipaddress
-from pathlib import Path
-import ssl
+from datetime import timedelta
 import threading
 from typing import Any
 
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
@@ -26,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.energy_hub.const import CONF_VENDOR, CONF_VERIFY_SSL, DOMAIN
 from custom_components.energy_hub.vendors.ems.const import CONF_HISTORY_DAYS
-from simulators.base import free_port
+from simulators.base import free_port, self_signed_certificate, server_context
 from simulators.ems import EmsSimulator
 
 SERIAL = "BX10000000"
@@ -102,49 +95,15 @@ def signal_entity(hass: HomeAssistant, uid: int, serial: str = SERIAL) -> str | 
     return er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{serial}_signal_{uid}")
 
 
-def self_signed_context(directory: Path) -> ssl.SSLContext:
-    """A server TLS context with a fresh self-signed certificate for 127.0.0.1."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ems.local")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file = directory / "cert.pem"
-    key_file = directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    return context
-
-
 @asynccontextmanager
-async def serve_tls(sim: EmsSimulator, directory: Path) -> AsyncIterator[int]:
+async def serve_tls(sim: EmsSimulator) -> AsyncIterator[int]:
     """Serve the simulator over HTTPS with a self-signed certificate; yields the port.
 
     The server runs on its own event loop in a thread: a client refusing the certificate
     aborts the handshake, which the server's loop reports as an error that must not be
     mistaken for one of Home Assistant's.
     """
-    context = self_signed_context(directory)
+    context = server_context(*self_signed_certificate("ems.local"))
     port = free_port()
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(lambda _loop, _context: None)

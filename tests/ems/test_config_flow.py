@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
@@ -109,12 +107,10 @@ async def test_flow_host_without_scheme_uses_https(hass: HomeAssistant, sim: Ems
     assert sim.requests("/ver") == []  # the TLS handshake failed before any request
 
 
-async def test_flow_self_signed_certificate(
-    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
-) -> None:
+async def test_flow_self_signed_certificate(hass: HomeAssistant, socket_enabled: None) -> None:
     """A self-signed gateway: verification refuses it, the flow offers to trust (pin) it."""
     sim = EmsSimulator()
-    async with serve_tls(sim, tmp_path) as port:
+    async with serve_tls(sim) as port:
         flow_id = await _ems_form(hass)
         # without a scheme the address means HTTPS; verification is on by default
         typed = {**user_input(sim), CONF_HOST: f"127.0.0.1:{port}"}
