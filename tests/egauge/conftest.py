@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+import aiohttp
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
@@ -16,6 +17,7 @@ from custom_components.energy_hub.vendors.egauge.const import CONF_HISTORY_DAYS
 from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
+from .test_simulator import Raw
 
 
 @pytest.fixture
@@ -66,3 +68,13 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+async def raw(start_simulator: StartSimulator) -> AsyncIterator[Raw]:
+    """A logged-in raw client of a running meter."""
+    sim = await start_simulator(EgaugeSimulator())
+    async with aiohttp.ClientSession() as session:
+        client = Raw(session, sim)
+        assert "jwt" in await client.login()
+        yield client

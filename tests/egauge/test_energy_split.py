@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import itertools
 import time
 from typing import Any
@@ -24,17 +23,6 @@ from simulators.egauge import EgaugeSimulator
 
 from ..conftest import StartSimulator
 from .test_simulator import Raw
-
-
-@pytest.fixture
-async def raw(start_simulator: StartSimulator) -> AsyncIterator[Raw]:
-    """A logged-in raw client of a running meter."""
-    sim = await start_simulator(EgaugeSimulator())
-    async with aiohttp.ClientSession() as session:
-        client = Raw(session, sim)
-        assert "jwt" in await client.login()
-        yield client
-
 
 # -- simulator ---------------------------------------------------------------------------
 

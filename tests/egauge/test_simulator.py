@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import time
 from typing import Any
 
@@ -45,16 +44,6 @@ class Raw:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         async with self.session.get(url, headers=headers) as resp:
             return resp.status, await resp.json(content_type=None)
-
-
-@pytest.fixture
-async def raw(start_simulator: StartSimulator) -> AsyncIterator[Raw]:
-    """A logged-in raw client of a running meter."""
-    sim = await start_simulator(EgaugeSimulator())
-    async with aiohttp.ClientSession() as session:
-        client = Raw(session, sim)
-        assert "jwt" in await client.login()
-        yield client
 
 
 async def test_register_selection_grammar(raw: Raw) -> None:
