@@ -45,7 +45,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 import voluptuous as vol
 
-from .api.energy import HOUR, CounterSplit, HourBucket
+from .api.energy import HOUR, CounterSplit, HourBucket, Series
 from .api.errors import EnergyHubApiError
 from .const import DOMAIN
 from .contract import EnergyHubConfigEntry
@@ -296,7 +296,7 @@ class EnergyCounters:
         ]
         return min(times) if times else None
 
-    def feed(self, rows: dict[str, list[tuple[float, int]]]) -> None:
+    def feed(self, rows: Mapping[str, Series]) -> None:
         """Count newly read rows of every known counter."""
         for key, counter in self.counters.items():
             series = rows.get(key)
@@ -355,7 +355,7 @@ class EnergyCounters:
             del self.store.splits[key]
 
 
-type Fetch = Callable[[float, float], Awaitable[dict[str, list[tuple[float, int]]]]]
+type Fetch = Callable[[float, float], Awaitable[Mapping[str, Series]]]
 
 #: Seconds to wait after a failed history request before trying again.
 RETRY_AFTER = 300.0

@@ -17,7 +17,13 @@ from custom_components.energy_hub.api.egauge import (
     parse_registers,
     parse_series,
 )
-from custom_components.energy_hub.api.energy import HOUR, CounterSplit, HourBucket, hourly_from_rows
+from custom_components.energy_hub.api.energy import (
+    HOUR,
+    CounterSplit,
+    HourBucket,
+    Rows,
+    hourly_from_rows,
+)
 from custom_components.energy_hub.api.values import finite_float, finite_int
 from simulators.egauge import EgaugeSimulator
 
@@ -303,6 +309,66 @@ def test_counter_split_matches_the_definition(
     assert (split.imported, split.exported, split.skipped) == (imported, exported, skipped)
     assert split.hours == hours
     assert split.imported - split.exported == sum(b.net for b in hours.values())
+
+
+@given(
+    st.tuples(
+        # times a float holds exactly, so that both ways of writing a row's time agree
+        st.integers(min_value=0, max_value=3 * HOUR).map(float),
+        st.sampled_from([1.0, 2.0, 60.0, 0.5]),
+    ),
+    st.lists(st.integers(min_value=-3000, max_value=3000), min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=25),
+    st.tuples(st.sampled_from([1, -1]), st.booleans()),
+)
+@example((10.0, 1.0), [5, -7, 2500, 4], 2, (1, False))  # an implausible step mid-poll
+@example((3590.0, 1.0), [5, -7, 4, 9, 1], 4, (-1, False))  # rows cross a clock hour
+@example((0.0, 1.0), [5, -7, 4], 3, (1, True))  # a step back on a counter that only counts up
+def test_regular_rows_count_as_rows_do(
+    timing: tuple[float, float], steps: list[int], per_poll: int, direction: tuple[int, bool]
+) -> None:
+    """Rows as a reply's range (:class:`Rows`) count exactly as the same rows as tuples.
+
+    Poll after poll each read starts at the last row counted (the meter returns it
+    again), the newest row first, as in a reply; the last read comes twice.
+    """
+    (start, step), (sign, monotonic) = timing, direction
+    values = list(itertools.accumulate(steps, initial=1000))
+    times = [start + i * step for i in range(len(values))]
+    regular, tuples = CounterSplit(), CounterSplit()
+    reads = [(i, min(i + per_poll, len(values) - 1)) for i in range(0, len(values), per_poll)]
+    for first, last in [*reads, reads[-1]]:
+        rows = Rows(times[last], step, values[first : last + 1][::-1])
+        read = list(zip(times[first : last + 1], values[first : last + 1], strict=True))
+        assert list(rows) == read[::-1]
+        added = regular.feed(rows, max_rate=2000, sign=sign, monotonic=monotonic)
+        assert added == tuples.feed(list(rows), max_rate=2000, sign=sign, monotonic=monotonic)
+        assert regular == tuples
+    if not monotonic:
+        assert (regular.imported, regular.exported, regular.skipped, regular.hours) == (
+            _reference_split(list(zip(times, values, strict=True)), 2000, sign)
+        )
+
+
+def test_rows_behave_as_a_list() -> None:
+    """:class:`Rows` reads as the list of its rows: index, slice, length, equality."""
+    rows = Rows(100.0, 2.0, [7, 5, 4])
+    assert len(rows) == 3
+    assert rows[0] == (100.0, 7)
+    assert rows[-1] == (96.0, 4)
+    assert rows[1:] == [(98.0, 5), (96.0, 4)]
+    assert rows == [(100.0, 7), (98.0, 5), (96.0, 4)]
+    assert rows != [(100.0, 7)]
+    assert rows != "rows"
+    assert min(rows) == (96.0, 4)
+    with pytest.raises(IndexError):
+        rows.__getitem__(3)
+    # rows of one time (a step of 0) are counted row by row, as tuples are
+    same, tuples = CounterSplit(ts=99.0, value=1), CounterSplit(ts=99.0, value=1)
+    same.feed(Rows(100.0, 0.0, [9, 4]), max_rate=100)
+    tuples.feed([(100.0, 9), (100.0, 4)], max_rate=100)
+    assert same == tuples
+    assert same.imported == 3
 
 
 # -- the client against the simulator: a day of reversing flow ------------------------------

@@ -21,6 +21,7 @@ import logging
 import secrets
 from typing import Any
 
+from .energy import Rows, Series
 from .errors import (
     EnergyHubApiError,
     EnergyHubAuthError,
@@ -161,7 +162,7 @@ class RegisterData:
     #: entries the parser had to skip (kept for diagnostics)
     skipped: int = 0
     #: stored rows of the reply (registers that split) by key: ``(time, value)``, youngest first
-    series: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly view (diagnostics)."""
@@ -311,9 +312,7 @@ def _cell_value(cell: Any) -> int | None:
     return finite_int(cell)
 
 
-def parse_series(
-    ranges: Any, columns: list[str | None], *, delta: bool
-) -> dict[str, list[tuple[float, int]]]:
+def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict[str, Series]:
     """The rows of a /register reply as ``(time, value)`` per register key, youngest first.
 
     Row *i* of a range is at ``ts - i*delta``; several ranges follow each other (coarser
@@ -324,11 +323,21 @@ def parse_series(
 
     A range is read column by column: a column of well-formed counter text (the usual
     case) is converted and summed up in C (``map``, ``accumulate``); any other goes cell by
-    cell and stops at the first malformed one.
+    cell and stops at the first malformed one. A register's rows from one range (the usual
+    poll) are :class:`Rows`, from several a list.
     """
-    series: dict[str, list[tuple[float, int]]] = {k: [] for k in columns if k is not None}
-    if not isinstance(ranges, list):
-        return series
+    chunks: dict[str, list[Rows]] = {k: [] for k in columns if k is not None}
+    if isinstance(ranges, list):
+        _read_ranges(ranges, columns, chunks, delta=delta)
+    return {
+        key: parts[0] if len(parts) == 1 else [row for part in parts for row in part]
+        for key, parts in chunks.items()
+    }
+
+
+def _read_ranges(
+    ranges: list[Any], columns: list[str | None], chunks: dict[str, list[Rows]], *, delta: bool
+) -> None:
     live = {column: key for column, key in enumerate(columns) if key is not None}
     previous: dict[int, int] = {}
     for rng in ranges:
@@ -344,7 +353,6 @@ def parse_series(
             # a row that is no list ends everything: keep the rows before it
             rows = rows[: next(i for i, row in enumerate(rows) if not isinstance(row, list))]
             last_range = True
-        times = [start - i * step for i in range(len(rows))]
         for column, key in list(live.items()):
             try:
                 cells = [row[column] for row in rows]
@@ -363,13 +371,12 @@ def parse_series(
                 prior = previous.get(column)
                 values = list(accumulate(values, initial=prior))
                 if prior is not None:
-                    values = values[1:]
+                    del values[0]
             if values:
                 previous[column] = values[-1]
-                series[key].extend(zip(times, values, strict=False))
+                chunks[key].append(Rows(start, step, values))
         if last_range:
             break
-    return series
 
 
 class EgaugeClient(LoginClient):
@@ -527,7 +534,7 @@ class EgaugeClient(LoginClient):
         indices: list[int] | None = None,
         *,
         types: Container[str] | None = SPLIT_TYPES,
-    ) -> dict[str, list[tuple[float, int]]]:
+    ) -> dict[str, Series]:
         """Stored rows from ``start`` to ``stop`` every ``step`` seconds (youngest first).
 
         ``indices`` limits the registers (``reg=none+i+j``), ``types`` the registers whose

@@ -20,15 +20,61 @@ reset or bad history, and is skipped too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import sub
-from typing import Any
+from typing import Any, overload
 
 HOUR = 3600
 
+#: A counter's stored rows ``(time, value)``.
+type Series = Sequence[tuple[float, int]]
+
 _POSITIVE = (0).__lt__
 _NEGATIVE = (0).__gt__
+
+
+@dataclass(slots=True, frozen=True, eq=False)
+class Rows(Sequence[tuple[float, int]]):
+    """Rows at regular times, youngest first: ``values[i]`` is at ``start - i*step``.
+
+    What one range of a meter's reply holds; a :class:`Series` that
+    :meth:`CounterSplit.feed` counts without building a tuple per row.
+    """
+
+    start: float
+    step: float
+    values: list[int]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same rows (a list of tuples included)."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, as a list is
+
+    def __len__(self) -> int:
+        """How many rows."""
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[float, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[float, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[float, int] | list[tuple[float, int]]:
+        """Row ``index`` (youngest first), or a list of rows for a slice."""
+        if isinstance(index, slice):
+            return list(self)[index]
+        value = self.values[index]  # raises IndexError as a list does
+        return (self.start - (index % len(self.values)) * self.step, value)
+
+    def __iter__(self) -> Iterator[tuple[float, int]]:
+        """The rows ``(time, value)``, youngest first."""
+        start, step = self.start, self.step
+        return zip((start - i * step for i in range(len(self.values))), self.values, strict=True)
 
 
 @dataclass(slots=True)
@@ -61,7 +107,7 @@ class CounterSplit:
 
     def feed(
         self,
-        rows: Iterable[tuple[float, int]],
+        rows: Iterable[tuple[float, int]] | Rows,
         *,
         max_rate: float,
         sign: int = 1,
@@ -73,6 +119,11 @@ class CounterSplit:
         other way round); ``monotonic``: a step back is skipped (the counter was reset or
         its history is bad), not counted as export. Rows at or before ``ts`` are ignored.
         """
+        if (
+            type(rows) is Rows
+            and (added := self._feed_rows(rows, max_rate, sign, monotonic)) is not None
+        ):
+            return added
         ordered = sorted(rows)
         if (added := self._feed_within_hour(ordered, max_rate, sign, monotonic)) is not None:
             return added
@@ -127,6 +178,33 @@ class CounterSplit:
         self.skipped += skipped
         return added
 
+    def _feed_rows(self, rows: Rows, max_rate: float, sign: int, monotonic: bool) -> int | None:
+        """:meth:`_feed_within_hour` for regular rows, straight from their values."""
+        ts, last = self.ts, self.value
+        start, step, values = rows.start, rows.step, rows.values
+        if ts is None or last is None or step <= 0:
+            return None
+        newer = len(values)
+        while newer and start - (newer - 1) * step <= ts:
+            newer -= 1  # the row at ts itself comes again with every read from ts on
+        hour = int(ts // HOUR) * HOUR
+        if not newer or start > hour + HOUR:
+            return None
+        # every row counted is after ts (the loop above): the shortest interval is positive
+        oldest = start - (newer - 1) * step
+        chain = values[:newer]
+        chain.append(last)
+        diffs = list(map(sub, chain, chain[1:], strict=False))
+        return self._count_within_hour(
+            diffs,
+            shortest=min(step, oldest - ts),
+            hour=hour,
+            max_rate=max_rate,
+            sign=sign,
+            monotonic=monotonic,
+            newest=(start, values[0]),
+        )
+
     def _feed_within_hour(
         self, ordered: list[tuple[float, int]], max_rate: float, sign: int, monotonic: bool
     ) -> int | None:
@@ -155,6 +233,28 @@ class CounterSplit:
         if shortest <= 0:  # two rows of one time: the row-by-row reading decides
             return None
         diffs = list(map(sub, values[1:], values[:-1], strict=True))
+        return self._count_within_hour(
+            diffs,
+            shortest=shortest,
+            hour=hour,
+            max_rate=max_rate,
+            sign=sign,
+            monotonic=monotonic,
+            newest=newer[-1],
+        )
+
+    def _count_within_hour(
+        self,
+        diffs: list[int],
+        *,
+        shortest: float,
+        hour: int,
+        max_rate: float,
+        sign: int,
+        monotonic: bool,
+        newest: tuple[float, int],
+    ) -> int | None:
+        """Count the differences of rows within ``hour``; None if one is implausible."""
         if max(map(abs, diffs)) > max_rate * max(1.0, shortest) or (monotonic and min(diffs) < 0):
             return None
         up = sum(filter(_POSITIVE, diffs))
@@ -163,8 +263,8 @@ class CounterSplit:
         self.imported += imported
         self.exported += exported
         self._book(hour, imported, exported)
-        self.ts, self.value = newer[-1]
-        return len(newer)
+        self.ts, self.value = newest
+        return len(diffs)
 
     def _book(self, hour: int, imported: int, exported: int) -> None:
         bucket = self.hours.get(hour)

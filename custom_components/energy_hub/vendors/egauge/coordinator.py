@@ -23,6 +23,7 @@ from ...api.egauge import (
     MeterInfo,
     RegisterData,
 )
+from ...api.energy import Series
 from ...contract import EnergyHubConfigEntry, EnergyHubRuntimeData
 from ...coordinator import EnergyHubCoordinator
 from ...statistics import Counter, EnergyCounters, EnergyStore, HistoryBackfill
@@ -124,7 +125,7 @@ class EgaugeCoordinator(EnergyHubCoordinator[RegisterData]):
         self.energy.feed(data.series)
         self.energy.prune(set(counters))
 
-    async def _async_history(self, start: float, stop: float) -> dict[str, list[tuple[float, int]]]:
+    async def _async_history(self, start: float, stop: float) -> dict[str, Series]:
         return await self.client.async_get_history(start, stop, 60, self._split_indices())
 
 

@@ -12,6 +12,7 @@ from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from ...api.egauge import EgaugeClient, Register
+from ...api.energy import Series
 from ...api.errors import EnergyHubApiError, EnergyHubRequestError
 from ...coordinator import action_error
 from ...helpers import (
@@ -53,7 +54,7 @@ def _register_of(coordinator: EgaugeCoordinator, unique_id: str) -> Register | N
     return coordinator.data.registers[max(keys, key=len)] if keys else None
 
 
-def _rows(register: Register, series: list[tuple[float, int]]) -> list[JsonValueType]:
+def _rows(register: Register, series: Series) -> list[JsonValueType]:
     """A register's rows, oldest first: the stored value, the total and the average rate.
 
     ``total`` is in the type's cumulative unit (kWh, ...); ``average`` the mean rate since
