@@ -4,7 +4,8 @@
 
 ``clients``: eGauge is measured twice in one run, today's poll and the poll with the exact
 import/export split (every stored 1 s row since the last poll, in the same single request);
-the meter's clock moves 30 s between polls in both. Each vendor: start its simulator on
+the meter's clock moves 30 s between polls in both, and the simulator's reply is rendered
+before each timed poll (so that its own speed does not count). Each vendor: start its simulator on
 loopback on a thread of its own, make one warm-up poll (login, discovery), then run N rounds
 in which every case polls once (interleaved, so a machine busy with other work affects all
 alike), and count the requests each poll made from the simulator's request log. go-e's
@@ -36,8 +37,10 @@ import argparse
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
+from dataclasses import dataclass
 from datetime import timedelta
 import gc
+import json
 import logging
 from pathlib import Path
 import statistics
@@ -63,7 +66,12 @@ from pytest_homeassistant_custom_component.common import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.energy_hub.api.egauge import MAX_POWER, EgaugeClient
+from custom_components.energy_hub.api.egauge import (
+    MAX_POWER,
+    REGISTER_QUERY,
+    SINCE_QUERY,
+    EgaugeClient,
+)
 from custom_components.energy_hub.api.ekm import EkmClient
 from custom_components.energy_hub.api.ems import EmsClient
 from custom_components.energy_hub.api.energy import CounterSplit
@@ -79,17 +87,45 @@ from simulators.goe import GoeSimulator
 Poll = Callable[[], Awaitable[Any]]
 
 
-async def _egauge(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
+@dataclass
+class Case:
+    """One client case: ``poll`` is timed; ``prepare`` (not timed) runs before each poll."""
+
+    poll: Poll
+    prepare: Callable[[], Any] | None = None
+
+
+def _staged_egauge(sim: EgaugeSimulator, query: Callable[[], str]) -> Callable[[], None]:
+    """Move the meter's clock by ``EGAUGE_INTERVAL``, then stage its reply to ``query()``.
+
+    The simulator computes every stored row it returns in Python, 31 rows taking it several
+    times longer than one. Both eGauge cases get the simulator's reply rendered before the
+    timed poll, and the simulator answers it at once (its ``body`` fault, once, for
+    ``/api/register``), so that the figure does not depend on the simulator's speed. The
+    next call checks that the poll asked exactly for the staged reply.
+    """
+    staged: list[str] = []
+
+    def prepare() -> None:
+        if staged and (sim.faults.remaining or sim.log[-1].query_string != staged[-1]):
+            raise RuntimeError(f"the poll did not ask for the staged {staged[-1]}")
+        sim.advance(EGAUGE_INTERVAL)
+        staged.append(query())
+        sim.faults.reset()
+        sim.faults.body = json.dumps(sim.register_reply(staged[-1])).encode()
+        sim.faults.paths = ("/api/register",)
+        sim.faults.remaining = 1
+
+    return prepare
+
+
+async def _egauge_plain(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
+    """This release's poll without the split (rates and totals only), the same clock."""
     client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
-    return client.async_get_registers
+    return Case(client.async_get_registers, _staged_egauge(sim, lambda: REGISTER_QUERY))
 
 
-def _move_clock(sim: EgaugeSimulator) -> None:
-    """Each poll sees ``EGAUGE_INTERVAL`` more seconds of stored rows."""
-    sim.advance(EGAUGE_INTERVAL)
-
-
-async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
+async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
     """The poll with the import/export split: every row since the last poll, then split."""
     client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
     sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
@@ -100,29 +136,20 @@ async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) ->
             [(float(int(first.ts or 0)), first.registers[key].cumulative or 0)], max_rate=MAX_POWER
         )
 
+    def since() -> float:
+        return splits["reg0"].ts or 0.0
+
     async def poll() -> Any:
-        _move_clock(sim)
-        data = await client.async_get_registers(since=splits["reg0"].ts)
+        data = await client.async_get_registers(since=since())
         for key, split in splits.items():
             split.feed(data.series.get(key, []), max_rate=MAX_POWER)
             split.complete_hours()
         return data
 
-    return poll
+    return Case(poll, _staged_egauge(sim, lambda: SINCE_QUERY.format(since=int(since()))))
 
 
-async def _egauge_plain(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Poll:
-    """Today's poll (rates and totals only), with the same clock movement."""
-    poll_once = await _egauge(session, sim)
-
-    async def poll() -> Any:
-        _move_clock(sim)
-        return await poll_once()
-
-    return poll
-
-
-async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Poll:
+async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Case:
     client = EmsClient(session, sim.url, "admin", "s3cret!")
     config = await client.discover()
     wanted = [uid for uid, signal in config.signals.items() if signal.enable]
@@ -130,17 +157,17 @@ async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Poll:
     async def poll() -> Any:
         return await client.realtime(wanted, len(wanted))
 
-    return poll
+    return Case(poll)
 
 
-async def _ekm(session: aiohttp.ClientSession, sim: EkmSimulator) -> Poll:
+async def _ekm(session: aiohttp.ClientSession, sim: EkmSimulator) -> Case:
     client = EkmClient(session, sim.key, sim.token, api_url=sim.url, push_url=sim.url)
     meters = sim.describe()["meters"].split(",")
 
     async def poll() -> Any:
         return await client.read_meters(meters)
 
-    return poll
+    return Case(poll)
 
 
 #: The filter of a default installation before the key catalogue (18 keys).
@@ -180,8 +207,8 @@ def _goe_rows(which: str) -> tuple[list[str], list[Any]]:
     return keys, [(r, resolve) for r in rows]
 
 
-def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitable[Poll]]:
-    async def make(session: aiohttp.ClientSession, sim: GoeSimulator) -> Poll:
+def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitable[Case]]:
+    async def make(session: aiohttp.ClientSession, sim: GoeSimulator) -> Case:
         client = GoeClient(session, sim.url, min_interval=0)
         support = GoeKeySupport()
         keys, rows = _goe_rows(which)
@@ -198,7 +225,7 @@ def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitabl
                         break
             return data
 
-        return poll
+        return Case(poll)
 
     return make
 
@@ -206,7 +233,7 @@ def _goe(which: str) -> Callable[[aiohttp.ClientSession, GoeSimulator], Awaitabl
 #: Seconds of meter time between two eGauge polls (the default scan interval).
 EGAUGE_INTERVAL = 30
 
-CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Poll]]]] = {
+CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Case]]]] = {
     "egauge": (EgaugeSimulator, _egauge_plain),
     "egauge (import/export)": (EgaugeSimulator, _egauge_split),
     "ems (2,500 signals)": (lambda: EmsSimulator(total_signals=2500), _ems),
@@ -228,18 +255,20 @@ async def clients(polls: int) -> None:
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
         sims: dict[str, Simulator] = {}
-        runs: dict[str, Poll] = {}
+        runs: dict[str, Case] = {}
         for name, (make_sim, make_poll) in CASES.items():
             sim = sims[name] = make_sim()
             # each simulator on its own thread: only the client's work is on this one
             await stack.enter_async_context(threaded(sim))
             runs[name] = await make_poll(session, sim)
-            await runs[name]()  # warm-up: login, token, discovery
+            await runs[name].poll()  # warm-up: login, token, discovery
             sim.clear_log()
         for _ in range(polls):
-            for name, poll in runs.items():
+            for name, case in runs.items():
+                if case.prepare is not None:
+                    case.prepare()
                 start, cpu_start = time.perf_counter(), time.thread_time()
-                await poll()
+                await case.poll()
                 cpu[name].append((time.thread_time() - cpu_start) * 1000)
                 durations[name].append((time.perf_counter() - start) * 1000)
         medians = {name: statistics.median(values) for name, values in cpu.items()}
