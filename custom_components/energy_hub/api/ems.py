@@ -22,8 +22,9 @@ codes are kept, and only a reply that is not the documented shape at all raises
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 import logging
 import math
 from typing import Any
@@ -282,6 +283,19 @@ def _raw_map(data: Any, key: str) -> dict[str, Any]:
     return expect_dict(items, key)
 
 
+type RealtimeRead = tuple[dict[str, Any], dict[str, float | str | None]]
+
+
+def realtime_page(body: Any, oldest_ms: float) -> RealtimeRead:
+    """A realtime page's entries (keyed by UID text) and the value each shows.
+
+    Run where the page's JSON is parsed (:meth:`EmsClient.get`'s ``then``): off the event
+    loop for a large page.
+    """
+    entries = _raw_map(body, "realtime")
+    return entries, {key: sample_value(entry, oldest_ms) for key, entry in entries.items()}
+
+
 def sample_value(raw: Any, oldest_ms: float) -> float | str | None:
     """The value a realtime entry shows: None when missing, not valid or older than ``oldest_ms``.
 
@@ -490,11 +504,13 @@ class EmsClient(LoginClient):
         params: Mapping[str, str] | None = None,
         *,
         query_string: str | None = None,
+        then: Callable[[Any], Any] | None = None,
     ) -> Any:
         """GET a protected endpoint and return its JSON; one re-login on a 401.
 
         ``query_string`` is sent verbatim before ``params`` (a ``uids`` list keeps its
-        commas unencoded, a third of the length of ``%2C``).
+        commas unencoded, a third of the length of ``%2C``). ``then``: what is returned is
+        ``then(json)``, computed where the JSON is parsed (the executor for a large body).
         """
         token = await self.tokens.token()
         resp = await self._get(path, params, token, query_string)
@@ -515,7 +531,7 @@ class EmsClient(LoginClient):
             )
         if resp.status != 200:
             raise EnergyHubResponseError(f"{path}: HTTP {resp.status}", status=resp.status)
-        return await resp.async_json()
+        return await resp.async_json(then)
 
     async def _get(
         self,
@@ -565,7 +581,9 @@ class EmsClient(LoginClient):
             short = len(entries) < limit
         return result
 
-    async def _realtime_pages(self, keys: frozenset[str], pages: int) -> dict[str, Any]:
+    async def _realtime_pages(
+        self, keys: frozenset[str], pages: int, oldest_ms: float
+    ) -> RealtimeRead:
         """The unfiltered realtime map, pages ``1..pages`` (more while wanted are missing).
 
         ``pages`` is what discovery says the map holds; every one of them is read unless
@@ -574,6 +592,7 @@ class EmsClient(LoginClient):
         pages follow, until one brings nothing new.
         """
         result: dict[str, Any] = {}
+        values: dict[str, float | str | None] = {}
         limit = self.page_limit
         page = 0
         full = False
@@ -581,14 +600,18 @@ class EmsClient(LoginClient):
             page += 1
             if page > pages and not full:
                 break
-            body = await self.get("/v1/signals/realtime", {"limit": str(limit), "page": str(page)})
-            entries = _raw_map(body, "realtime")
+            entries, shown = await self.get(
+                "/v1/signals/realtime",
+                {"limit": str(limit), "page": str(page)},
+                then=partial(realtime_page, oldest_ms=oldest_ms),
+            )
             before = len(result)
             result.update(entries)
+            values.update(shown)
             if keys.issubset(result):
                 break
             full = len(entries) >= limit and len(result) > before
-        return result
+        return result, values
 
     # -- system ------------------------------------------------------------------------
 
@@ -702,32 +725,41 @@ class EmsClient(LoginClient):
         )
 
     async def realtime_entries(self, plan: RealtimePlan) -> dict[str, Any]:
-        """The raw realtime entries of a plan's signals, keyed by UID text.
+        """The raw realtime entries of a plan's signals, keyed by UID text."""
+        return (await self.realtime_read(plan, 0.0))[0]
 
-        A signal missing from the reply is missing from the result; a failing request
+    async def realtime_read(self, plan: RealtimePlan, oldest_ms: float) -> RealtimeRead:
+        """The raw realtime entries of a plan's signals and the value each shows.
+
+        Both keyed by UID text; a value is None where the entry is not valid or was taken
+        before ``oldest_ms`` (:func:`sample_value`, computed where the JSON is parsed). A
+        signal missing from the reply is missing from the result; a failing request
         fails the read. A filter the gateway answers with 404 (a signal removed since
         discovery) falls back to the pages. Entries of other signals may be included.
         """
         if not plan.wanted:
-            return {}
+            return {}, {}
         if plan.pages:
-            return await self._realtime_pages(plan.keys, plan.pages)
+            return await self._realtime_pages(plan.keys, plan.pages, oldest_ms)
         entries: dict[str, Any] = {}
+        values: dict[str, float | str | None] = {}
         try:
             for chunk in plan.chunks:
-                body = await self.get(
+                page, shown = await self.get(
                     "/v1/signals/realtime",
                     {"limit": str(self.page_limit)},
                     query_string=f"uids={chunk}",
+                    then=partial(realtime_page, oldest_ms=oldest_ms),
                 )
-                entries.update(_raw_map(body, "realtime"))
+                entries.update(page)
+                values.update(shown)
         except EmsNotFoundError:
             # a wanted signal is gone since discovery: read the unfiltered map this time
             # (the next discovery drops the signal)
             _LOGGER.debug("A wanted signal is gone; reading every realtime page")
             pages = math.ceil((plan.known or len(plan.wanted)) / self.page_limit)
-            return await self._realtime_pages(plan.keys, pages)
-        return entries
+            return await self._realtime_pages(plan.keys, pages, oldest_ms)
+        return entries, values
 
     async def realtime(
         self, wanted: Collection[int], known: int | None = None

@@ -35,7 +35,6 @@ from ...api.ems import (
     EmsSystemInfo,
     RealtimePlan,
     parse_samples,
-    sample_value,
 )
 from ...api.ems_signals import BAD_VALUE, QUANTITY_BY_KEY, REJECTED, Meaning, MeaningBook
 from ...api.energy import HOUR
@@ -133,6 +132,8 @@ class EmsData:
     polled_at: datetime
     #: Stale samples are those taken before this (Unix ms).
     oldest_ms: float = field(default=0.0)
+    #: The value each entry shows (:func:`sample_value`), keyed like ``entries``.
+    values: dict[str, float | str | None] = field(default_factory=dict)
 
     @cached_property
     def realtime(self) -> dict[int, EmsSample]:
@@ -365,17 +366,17 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
                 self._plan = None
             self._enabled_count = len(enabled)
             self.signal_keys = tuple(str(uid) for uid in enabled)
-            entries = await self.client.realtime_entries(
-                self.client.realtime_plan(enabled, self._enabled_count)
+            entries, values = await self.client.realtime_read(
+                self.client.realtime_plan(enabled, self._enabled_count), oldest_ms
             )
-            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms)
+            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms, values)
             self._assess(config, data)
             self._counters_stale = True
         else:
             if self._plan is None:
                 self._plan = self.client.realtime_plan(self.entities, self._enabled_count)
-            entries = await self.client.realtime_entries(self._plan)
-            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms)
+            entries, values = await self.client.realtime_read(self._plan, oldest_ms)
+            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms, values)
         await self._async_energy(config, now.timestamp())
         return data
 
@@ -520,9 +521,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         """A signal sensor was added to Home Assistant: read and dispatch its signal."""
         self.entities[uid] = entity
         data = self.data
-        value = (
-            sample_value(data.entries.get(str(uid)), data.oldest_ms) if data is not None else None
-        )
+        value = data.values.get(str(uid)) if data is not None else None
         self._raws[uid] = self.values[uid] = value
         if type(value) is float:
             self._numbers[uid] = value
@@ -540,14 +539,11 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
 
     def _assess(self, config: EmsConfiguration, data: EmsData) -> None:
         """Judge every code's meaning by the values of all its signals."""
-        entries = data.entries
-        oldest_ms = data.oldest_ms
+        shown = data.values
         by_code: dict[int, dict[int, float | str | None]] = {}
         for uid, signal in config.signals.items():
             if signal.si is not None:
-                by_code.setdefault(signal.si, {})[uid] = sample_value(
-                    entries.get(str(uid)), oldest_ms
-                )
+                by_code.setdefault(signal.si, {})[uid] = shown.get(str(uid))
         self.codes = {
             si: CodeSummary(
                 signals=len(values),
@@ -586,7 +582,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         force = not self._written_success
         self._written_success = True
         # locals for the loop below: it runs once per enabled signal at every poll
-        entries, oldest_ms = self.data.entries, self.data.oldest_ms
+        shown = self.data.values
         values, numbers, raws, book = self.values, self._numbers, self._raws, self.book
         targets = self._targets
         if targets is None:
@@ -594,7 +590,7 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
         rejected: set[int] = set()
         changed: list[SignalEntity] = []
         for key, uid, entity in targets:
-            raw = sample_value(entries.get(key), oldest_ms)
+            raw = shown.get(key)
             if raw == raws.get(uid, _UNSET) and not force:
                 continue
             raws[uid] = raw
