@@ -275,9 +275,14 @@ class CounterSplit:
 
     def complete_hours(self) -> list[tuple[int, HourBucket]]:
         """Remove and return the hours that ended at or before ``ts`` (oldest first)."""
-        if self.ts is None:
+        ts = self.ts
+        if ts is None:
             return []
-        done = sorted(h for h in self.hours if h + HOUR <= self.ts)
+        # an hour ends at one poll in a hundred or more: usually none is complete
+        done = [h for h in self.hours if h + HOUR <= ts]
+        if not done:
+            return []
+        done.sort()
         return [(h, self.hours.pop(h)) for h in done]
 
     def as_dict(self) -> dict[str, Any]:
