@@ -165,15 +165,17 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
         fields = form_inputs.evaluate_all("els => els.map(e => [e.name, e.type])")
         names = [name for name, kind in fields if name and kind in TEXT_INPUTS]
         assert names or ACCEPT_DEFAULTS in step, f"{key}: step {index} shows no text fields"
-        for name in names:
-            value = _value_for(name, step, sim)
-            if value is not None:
-                dialog.locator(f"ha-form input[name='{name}']").first.fill(value)
+        filled = {
+            name: value for name in names if (value := _value_for(name, step, sim)) is not None
+        }
+        for name, value in filled.items():
+            dialog.locator(f"ha-form input[name='{name}']").first.fill(value)
         secret = next((n for n in names if n in SECRET_FIELDS), None)
         if index == 0 and walk.wrong_secret and secret is not None:
             _expect_refused(ui, key, secret, names)
         page.keyboard.press("Tab")  # leave the last field so its label settles
         page.wait_for_timeout(400)
+        _settle_fields(ui, key, filled)
         ui.shot(f"{key}-form-{index}")
         form = dialog.locator("step-flow-form")
         form_id = form.evaluate("el => el.step.step_id + ':' + el.step.flow_id")
@@ -206,6 +208,21 @@ def _walk_vendor(ui: Frontend, key: str, walk: Walk, sim: dict[str, Any]) -> dic
     assert len(new) == 1, f"{key}: expected one new entry, got {new}"
     assert new[0]["state"] == "loaded", new[0]
     return dict(new[0])
+
+
+def _settle_fields(ui: Frontend, key: str, filled: dict[str, str]) -> None:
+    """Type again what a field lost while the form was still rendering, then check all.
+
+    The frontend may replace an input right after it appears (the password field gets its
+    show/hide button): text typed into the replaced element is gone.
+    """
+    dialog = ui.page.locator("dialog-data-entry-flow")
+    for name, value in filled.items():
+        field = dialog.locator(f"ha-form input[name='{name}']").first
+        if field.input_value() != value:
+            field.fill(value)
+        shown = field.input_value()
+        assert shown == value, f"{key}: {name} shows {shown!r} after typing {value!r}"
 
 
 def _expect_refused(ui: Frontend, key: str, secret: str, names: list[str]) -> None:
