@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import ClientSession, web
 from homeassistant.components.sensor import (
@@ -19,6 +19,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, Platform, UnitOfPower
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry, DeviceInfo
 import voluptuous as vol
@@ -162,6 +163,15 @@ class DemoChannelSensor(EnergyHubEntity[DemoCoordinator], SensorEntity):
 
     def __init__(self, coordinator: DemoCoordinator, channel: str) -> None:
         serial = coordinator.data.serial
+        device = DeviceInfo(
+            identifiers={device_identifier(serial, channel)}, name=f"Channel {channel}"
+        )
+        # a channel is reached through the device (its registry id; via_device is deprecated)
+        parent = dr.async_get(coordinator.hass).async_get_device_by_identifier(
+            device_identifier(serial), coordinator.config_entry.entry_id
+        )
+        if parent is not None:
+            device["via_device_id"] = parent.id
         super().__init__(
             coordinator,
             SensorEntityDescription(
@@ -171,11 +181,7 @@ class DemoChannelSensor(EnergyHubEntity[DemoCoordinator], SensorEntity):
                 native_unit_of_measurement=UnitOfPower.WATT,
             ),
             unique_id=f"{serial}_{channel}",
-            device_info=DeviceInfo(
-                identifiers={device_identifier(serial, channel)},
-                name=f"Channel {channel}",
-                via_device=device_identifier(serial),
-            ),
+            device_info=device,
         )
         self._channel = channel
 
@@ -227,10 +233,16 @@ class DemoVendor(Vendor):
         client = self._client(hass, entry.data)
         coordinator = DemoCoordinator(hass, entry, client)
         await coordinator.async_config_entry_first_refresh()
+        # the device itself; its channels are devices reached through it
+        dr.async_get(hass).async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={device_identifier(coordinator.data.serial)},
+            name=f"Demo {coordinator.data.serial}",
+        )
         return EnergyHubRuntimeData(vendor=self, coordinator=coordinator, client=client)
 
     def async_setup_platform(self, setup: PlatformSetup) -> None:
-        coordinator: DemoCoordinator = setup.entry.runtime_data.coordinator
+        coordinator = cast("DemoCoordinator", setup.entry.runtime_data.coordinator)
         DynamicEntities(
             setup,
             coordinator,

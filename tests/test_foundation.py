@@ -344,6 +344,10 @@ async def test_dynamic_and_stale_entities(
     assert "Channel b" not in names
     device = dev_reg.async_get_device_by_identifier((DOMAIN, "D-0001_c"), entry.entry_id)
     assert device is not None
+    # a channel hangs off the device it is measured by
+    parent = dev_reg.async_get_device_by_identifier((DOMAIN, "D-0001"), entry.entry_id)
+    assert parent is not None
+    assert device.via_device_id == parent.id
     # a current device cannot be deleted by the user, a gone one can
     assert not DEMO.device_removable(entry, device)
 
