@@ -318,33 +318,49 @@ def test_counter_split_matches_the_definition(
         st.sampled_from([1.0, 2.0, 60.0, 0.5]),
     ),
     st.lists(st.integers(min_value=-3000, max_value=3000), min_size=1, max_size=60),
-    st.integers(min_value=1, max_value=25),
+    # rows a poll brings, and the rows between two polls nobody read (0: none)
+    st.tuples(st.integers(min_value=1, max_value=25), st.sampled_from([0, 0, 1, 2])),
     st.tuples(st.sampled_from([1, -1]), st.booleans()),
 )
-@example((10.0, 1.0), [5, -7, 2500, 4], 2, (1, False))  # an implausible step mid-poll
-@example((3590.0, 1.0), [5, -7, 4, 9, 1], 4, (-1, False))  # rows cross a clock hour
-@example((0.0, 1.0), [5, -7, 4], 3, (1, True))  # a step back on a counter that only counts up
+@example((10.0, 1.0), [5, -7, 2500, 4], (2, 0), (1, False))  # an implausible step...
+@example((0.0, 1.0), [5, -7, 4, 9, 2500, 4], (3, 0), (1, False))  # ...in a poll's rows
+@example((0.0, 1.0), [5, -7, 4, 9, -2500, 4], (3, 0), (1, False))  # ...the other way
+@example((0.0, 1.0), [5, 7, 4, 9, 2500], (2, 2), (1, False))  # plausible only over the gap
+@example((3590.0, 1.0), [5, -7, 4, 9, 1], (4, 0), (-1, False))  # rows cross a clock hour
+@example((0.0, 1.0), [5, -7, 4], (3, 0), (1, True))  # a step back on a counter that only counts up
+@example((0.0, 1.0), [5, 3, 4, -1, 2], (2, 0), (1, True))  # ...by one count, in a poll's rows
 def test_regular_rows_count_as_rows_do(
-    timing: tuple[float, float], steps: list[int], per_poll: int, direction: tuple[int, bool]
+    timing: tuple[float, float],
+    steps: list[int],
+    reading: tuple[int, int],
+    direction: tuple[int, bool],
 ) -> None:
     """Rows as a reply's range (:class:`Rows`) count exactly as the same rows as tuples.
 
     Poll after poll each read starts at the last row counted (the meter returns it
-    again), the newest row first, as in a reply; the last read comes twice.
+    again), or ``gap`` rows later (rows nobody read), the newest row first, as in a
+    reply; the last read comes twice.
     """
-    (start, step), (sign, monotonic) = timing, direction
+    (start, step), (per_poll, gap), (sign, monotonic) = timing, reading, direction
     values = list(itertools.accumulate(steps, initial=1000))
     times = [start + i * step for i in range(len(values))]
     regular, tuples = CounterSplit(), CounterSplit()
-    reads = [(i, min(i + per_poll, len(values) - 1)) for i in range(0, len(values), per_poll)]
+    reads: list[tuple[int, int]] = []
+    first = 0
+    while first < len(values):
+        last = min(first + per_poll, len(values) - 1)
+        reads.append((first, last))
+        if last == len(values) - 1:
+            break
+        first = last + gap
     for first, last in [*reads, reads[-1]]:
-        rows = Rows(times[last], step, values[first : last + 1][::-1])
+        rows = Rows.of_values(times[last], step, values[first : last + 1][::-1])
         read = list(zip(times[first : last + 1], values[first : last + 1], strict=True))
         assert list(rows) == read[::-1]
         added = regular.feed(rows, max_rate=2000, sign=sign, monotonic=monotonic)
         assert added == tuples.feed(list(rows), max_rate=2000, sign=sign, monotonic=monotonic)
         assert regular == tuples
-    if not monotonic:
+    if not monotonic and not gap:
         assert (regular.imported, regular.exported, regular.skipped, regular.hours) == (
             _reference_split(list(zip(times, values, strict=True)), 2000, sign)
         )
@@ -352,7 +368,9 @@ def test_regular_rows_count_as_rows_do(
 
 def test_rows_behave_as_a_list() -> None:
     """:class:`Rows` reads as the list of its rows: index, slice, length, equality."""
-    rows = Rows(100.0, 2.0, [7, 5, 4])
+    rows = Rows.of_values(100.0, 2.0, [7, 5, 4])
+    assert rows.deltas == [7, -2, -1]
+    assert rows.values == [7, 5, 4]
     assert len(rows) == 3
     assert rows[0] == (100.0, 7)
     assert rows[-1] == (96.0, 4)
@@ -365,7 +383,7 @@ def test_rows_behave_as_a_list() -> None:
         rows.__getitem__(3)
     # rows of one time (a step of 0) are counted row by row, as tuples are
     same, tuples = CounterSplit(ts=99.0, value=1), CounterSplit(ts=99.0, value=1)
-    same.feed(Rows(100.0, 0.0, [9, 4]), max_rate=100)
+    same.feed(Rows.of_values(100.0, 0.0, [9, 4]), max_rate=100)
     tuples.feed([(100.0, 9), (100.0, 4)], max_rate=100)
     assert same == tuples
     assert same.imported == 3

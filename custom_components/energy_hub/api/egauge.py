@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
-from itertools import accumulate
 import logging
 import secrets
 from typing import Any
@@ -367,14 +366,16 @@ def _read_ranges(
                         del live[column]  # older rows of this register would be wrong
                         break
                     values.append(value)
-            if values and delta:
-                prior = previous.get(column)
-                values = list(accumulate(values, initial=prior))
-                if prior is not None:
-                    del values[0]
-            if values:
-                previous[column] = values[-1]
-                chunks[key].append(Rows(start, step, values))
+            if not values:
+                continue
+            if not delta:
+                chunks[key].append(Rows.of_values(start, step, values))
+                continue
+            if (prior := previous.get(column)) is not None:
+                values[0] += prior  # a later range continues from the row before it
+            # the reply's differences as they are; their sum is the oldest row's value
+            previous[column] = sum(values)
+            chunks[key].append(Rows(start, step, values))
         if last_range:
             break
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from operator import sub
 from typing import Any, overload
 
@@ -36,15 +37,27 @@ _NEGATIVE = (0).__gt__
 
 @dataclass(slots=True, frozen=True, eq=False)
 class Rows(Sequence[tuple[float, int]]):
-    """Rows at regular times, youngest first: ``values[i]`` is at ``start - i*step``.
+    """Rows at regular times, youngest first: row *i* is at ``start - i*step``.
 
-    What one range of a meter's reply holds; a :class:`Series` that
-    :meth:`CounterSplit.feed` counts without building a tuple per row.
+    Kept as a meter's ``delta`` reply has them: ``deltas[0]`` is the youngest row's value,
+    ``deltas[i]`` row *i*'s value minus row *i-1*'s. What one range of a reply holds; a
+    :class:`Series` that :meth:`CounterSplit.feed` counts straight from the differences,
+    without a tuple per row or the values summed up first.
     """
 
     start: float
     step: float
-    values: list[int]
+    deltas: list[int]
+
+    @classmethod
+    def of_values(cls, start: float, step: float, values: list[int]) -> Rows:
+        """Rows holding ``values`` (youngest first)."""
+        return cls(start, step, values[:1] + list(map(sub, values[1:], values, strict=False)))
+
+    @property
+    def values(self) -> list[int]:
+        """The rows' values, youngest first."""
+        return list(accumulate(self.deltas))
 
     def __eq__(self, other: object) -> bool:
         """Equal to any sequence of the same rows (a list of tuples included)."""
@@ -56,7 +69,7 @@ class Rows(Sequence[tuple[float, int]]):
 
     def __len__(self) -> int:
         """How many rows."""
-        return len(self.values)
+        return len(self.deltas)
 
     @overload
     def __getitem__(self, index: int) -> tuple[float, int]: ...
@@ -69,12 +82,13 @@ class Rows(Sequence[tuple[float, int]]):
         if isinstance(index, slice):
             return list(self)[index]
         value = self.values[index]  # raises IndexError as a list does
-        return (self.start - (index % len(self.values)) * self.step, value)
+        return (self.start - (index % len(self.deltas)) * self.step, value)
 
     def __iter__(self) -> Iterator[tuple[float, int]]:
         """The rows ``(time, value)``, youngest first."""
         start, step = self.start, self.step
-        return zip((start - i * step for i in range(len(self.values))), self.values, strict=True)
+        times = (start - i * step for i in range(len(self.deltas)))
+        return zip(times, accumulate(self.deltas), strict=True)
 
 
 @dataclass(slots=True)
@@ -179,31 +193,40 @@ class CounterSplit:
         return added
 
     def _feed_rows(self, rows: Rows, max_rate: float, sign: int, monotonic: bool) -> int | None:
-        """:meth:`_feed_within_hour` for regular rows, straight from their values."""
+        """:meth:`_feed_within_hour` for regular rows, straight from their differences.
+
+        The rows after ``ts`` are 0..k-1; going forward in time, row *i* follows row *i+1*
+        by ``-deltas[i+1]`` and the oldest of them follows the stored value by ``link``.
+        """
         ts, last = self.ts, self.value
-        start, step, values = rows.start, rows.step, rows.values
+        start, step, deltas = rows.start, rows.step, rows.deltas
         if ts is None or last is None or step <= 0:
             return None
-        newer = len(values)
+        newer = len(deltas)
         while newer and start - (newer - 1) * step <= ts:
             newer -= 1  # the row at ts itself comes again with every read from ts on
         hour = int(ts // HOUR) * HOUR
         if not newer or start > hour + HOUR:
             return None
+        inner = deltas[1:newer]
+        link = deltas[0] + sum(inner) - last
         # every row counted is after ts (the loop above): the shortest interval is positive
-        oldest = start - (newer - 1) * step
-        chain = values[:newer]
-        chain.append(last)
-        diffs = list(map(sub, chain, chain[1:], strict=False))
-        return self._count_within_hour(
-            diffs,
-            shortest=min(step, oldest - ts),
-            hour=hour,
-            max_rate=max_rate,
-            sign=sign,
-            monotonic=monotonic,
-            newest=(start, values[0]),
-        )
+        first_span = start - (newer - 1) * step - ts
+        bound = max_rate * max(1.0, min(step, first_span) if inner else first_span)
+        if inner:
+            largest, smallest = max(inner), min(inner)
+            if largest > bound or -smallest > bound or (monotonic and largest > 0):
+                return None
+        if abs(link) > bound or (monotonic and link < 0):
+            return None
+        up = max(link, 0) - sum(filter(_NEGATIVE, inner))
+        down = max(-link, 0) + sum(filter(_POSITIVE, inner))
+        imported, exported = (up, down) if sign >= 0 else (down, up)
+        self.imported += imported
+        self.exported += exported
+        self._book(hour, imported, exported)
+        self.ts, self.value = start, deltas[0]
+        return newer
 
     def _feed_within_hour(
         self, ordered: list[tuple[float, int]], max_rate: float, sign: int, monotonic: bool
@@ -233,28 +256,6 @@ class CounterSplit:
         if shortest <= 0:  # two rows of one time: the row-by-row reading decides
             return None
         diffs = list(map(sub, values[1:], values[:-1], strict=True))
-        return self._count_within_hour(
-            diffs,
-            shortest=shortest,
-            hour=hour,
-            max_rate=max_rate,
-            sign=sign,
-            monotonic=monotonic,
-            newest=newer[-1],
-        )
-
-    def _count_within_hour(
-        self,
-        diffs: list[int],
-        *,
-        shortest: float,
-        hour: int,
-        max_rate: float,
-        sign: int,
-        monotonic: bool,
-        newest: tuple[float, int],
-    ) -> int | None:
-        """Count the differences of rows within ``hour``; None if one is implausible."""
         if max(map(abs, diffs)) > max_rate * max(1.0, shortest) or (monotonic and min(diffs) < 0):
             return None
         up = sum(filter(_POSITIVE, diffs))
@@ -263,8 +264,8 @@ class CounterSplit:
         self.imported += imported
         self.exported += exported
         self._book(hour, imported, exported)
-        self.ts, self.value = newest
-        return len(diffs)
+        self.ts, self.value = newer[-1]
+        return len(newer)
 
     def _book(self, hour: int, imported: int, exported: int) -> None:
         bucket = self.hours.get(hour)
