@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
+from itertools import chain
 import logging
+from operator import itemgetter
 import secrets
 from typing import Any
 
@@ -290,7 +292,7 @@ _DIRECT_INT_TEXT = 100
 
 
 def _column_values(cells: list[Any]) -> list[int] | None:
-    """A column of counter text as integers in one pass of C code.
+    """Cells of counter text as integers in one pass of C code.
 
     None unless every cell is short text int() reads (then the caller checks cell by cell).
     """
@@ -320,10 +322,10 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
     malformed value ends that register's series (everything older would be wrong), a row
     that is no list every series.
 
-    A range is read column by column: a column of well-formed counter text (the usual
-    case) is converted and summed up in C (``map``, ``accumulate``); any other goes cell by
-    cell and stops at the first malformed one. A register's rows from one range (the usual
-    poll) are :class:`Rows`, from several a list.
+    A range of well-formed counter text (the usual case) is converted in C, every column
+    at once (:func:`_range_columns`); any other goes cell by cell, a column stopping at
+    its first malformed value. A register's rows from one range (the usual poll) are
+    :class:`Rows`, kept as the reply's differences; from several ranges a list.
     """
     chunks: dict[str, list[Rows]] = {k: [] for k in columns if k is not None}
     if isinstance(ranges, list):
@@ -334,10 +336,42 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
     }
 
 
+def _range_columns(rows: list[list[Any]], live: dict[int, str]) -> list[tuple[int, list[int]]]:
+    """The ``live`` columns of a range's rows as counter values, column by column.
+
+    Rows holding every live column with only well-formed counter text (the usual reply)
+    are converted in one pass of C code over all of them; otherwise column by column,
+    and a column whose cell is malformed ends there and leaves ``live`` (everything older
+    of that register would be wrong).
+    """
+    columns = list(live)
+    if columns and rows and min(map(len, rows)) > max(columns):
+        cells = (
+            list(map(itemgetter(columns[0]), rows))
+            if len(columns) == 1
+            else list(chain.from_iterable(map(itemgetter(*columns), rows)))
+        )
+        if (values := _column_values(cells)) is not None:
+            width = len(columns)
+            return [(column, values[i::width]) for i, column in enumerate(columns)]
+    result: list[tuple[int, list[int]]] = []
+    for column in columns:
+        values = []
+        for row in rows:
+            value = _cell_value(row[column] if column < len(row) else None)
+            if value is None:
+                del live[column]
+                break
+            values.append(value)
+        result.append((column, values))
+    return result
+
+
 def _read_ranges(
     ranges: list[Any], columns: list[str | None], chunks: dict[str, list[Rows]], *, delta: bool
 ) -> None:
     live = {column: key for column, key in enumerate(columns) if key is not None}
+    keys = dict(live)  # live loses a register at its first malformed value
     previous: dict[int, int] = {}
     for rng in ranges:
         if not isinstance(rng, dict):
@@ -352,20 +386,8 @@ def _read_ranges(
             # a row that is no list ends everything: keep the rows before it
             rows = rows[: next(i for i, row in enumerate(rows) if not isinstance(row, list))]
             last_range = True
-        for column, key in list(live.items()):
-            try:
-                cells = [row[column] for row in rows]
-            except IndexError:
-                cells = [row[column] if column < len(row) else None for row in rows]
-            values = _column_values(cells)
-            if values is None:
-                values = []
-                for cell in cells:
-                    value = _cell_value(cell)
-                    if value is None:
-                        del live[column]  # older rows of this register would be wrong
-                        break
-                    values.append(value)
+        for column, values in _range_columns(rows, live):
+            key = keys[column]
             if not values:
                 continue
             if not delta:

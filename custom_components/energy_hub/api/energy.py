@@ -35,7 +35,7 @@ _POSITIVE = (0).__lt__
 _NEGATIVE = (0).__gt__
 
 
-@dataclass(slots=True, frozen=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Rows(Sequence[tuple[float, int]]):
     """Rows at regular times, youngest first: row *i* is at ``start - i*step``.
 
