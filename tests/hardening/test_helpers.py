@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import json
 import logging
 import math
 
@@ -18,6 +19,7 @@ from custom_components.energy_hub.api.errors import (
 from custom_components.energy_hub.api.http import (
     MAX_RETRY_AFTER,
     HttpResponse,
+    careful_loads,
     loads,
     parse_retry_after,
     strip_location,
@@ -180,6 +182,52 @@ def test_loads_fast_path_agrees_with_the_safe_parser(numbers: list[int | float |
         assert parsed == expected
     with pytest.raises(RecursionError):
         loads("[" * 100_000 + "]" * 100_000)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of equal types, all the way down (1 and 1.0 differ, NaN is NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+_NUMBER_TEXT = st.one_of(
+    st.integers(min_value=-(10**25), max_value=10**25).map(str),
+    st.sampled_from(
+        ["18446744073709551615", "18446744073709551616", "-9223372036854775809", "-0", "-0.0"]
+    ),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,22})(\.[0-9]{1,22})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e309", "2.5e-324"]),
+)
+
+
+@given(
+    st.recursive(
+        st.one_of(
+            _NUMBER_TEXT,
+            st.text(max_size=12).map(json.dumps),
+            st.sampled_from(['"\\ud800"', '"\\udc00x"', '"\\u00e9\\n"', "true", "null"]),
+        ),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+            st.dictionaries(st.text(max_size=5), inner, max_size=4).map(
+                lambda members: (
+                    "{" + ",".join(f"{json.dumps(k)}: {v}" for k, v in members.items()) + "}"
+                )
+            ),
+        ),
+        max_leaves=12,
+    )
+)
+def test_loads_reads_as_the_careful_parser_does(text: str) -> None:
+    """orjson's fast path gives exactly what Python's parser with the hooks gives."""
+    assert _same(loads(text), careful_loads(text))
 
 
 def test_response_json_errors() -> None:
