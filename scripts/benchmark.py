@@ -5,10 +5,12 @@
 ``clients``: eGauge is measured twice in one run, today's poll and the poll with the exact
 import/export split (every stored 1 s row since the last poll, in the same single request);
 the meter's clock moves 30 s between polls in both, and the simulator's reply is rendered
-before each timed poll (so that its own speed does not count). Each vendor: start its simulator on
-loopback on a thread of its own, make one warm-up poll (login, discovery), then run N rounds
-in which every case polls once (interleaved, so a machine busy with other work affects all
-alike), and count the requests each poll made from the simulator's request log. go-e's
+before the round's timed polls (so that its own speed does not count). Each vendor: start
+its simulator on loopback on a thread of its own, make one warm-up poll (login,
+discovery), then run N rounds in which every case polls once (interleaved, so a machine
+busy with other work affects all alike; the order turned by one each round, so that every
+case follows every other equally often), and count the requests each poll made from the
+simulator's request log. go-e's
 one-request-per-second limiter is set to 0 here so that the figure is the client's own
 cost, not the limiter's wait.
 
@@ -263,10 +265,17 @@ async def clients(polls: int) -> None:
             runs[name] = await make_poll(session, sim)
             await runs[name].poll()  # warm-up: login, token, discovery
             sim.clear_log()
-        for _ in range(polls):
-            for name, case in runs.items():
+        names = list(runs)
+        for round_number in range(polls):
+            # every case's preparation first, then the polls, in an order turned by one
+            # each round: each case comes right after the preparations (whose work leaves
+            # the caches cold) and after each other case equally often
+            for case in runs.values():
                 if case.prepare is not None:
                     case.prepare()
+            turn = round_number % len(names)
+            for name in names[turn:] + names[:turn]:
+                case = runs[name]
                 start, cpu_start = time.perf_counter(), time.thread_time()
                 await case.poll()
                 cpu[name].append((time.thread_time() - cpu_start) * 1000)
