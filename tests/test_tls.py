@@ -9,10 +9,8 @@ next successful connection.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-import ssl
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -90,27 +88,8 @@ def _first_enabled(sim: Any) -> int:
     return min(uid for uid, s in sim.signals.items() if s["enable"])
 
 
-@pytest.fixture(autouse=True)
-def refused_handshakes_are_no_errors() -> Iterator[None]:
-    """The simulator's side of a handshake the client refuses is not the integration's error.
-
-    The simulators run on the test's event loop; a client refusing the certificate makes
-    the server's handshake fail, which asyncio reports to the loop's exception handler.
-    """
-    loop = asyncio.get_event_loop()
-    handler = loop.get_exception_handler()
-
-    def ignore(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
-            return
-        if handler is not None:
-            handler(loop, context)
-        else:  # pragma: no cover - Home Assistant's test loop has a handler
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(ignore)
-    yield
-    loop.set_exception_handler(handler)
+# a refused handshake is what these tests provoke: its server side is no error here
+pytestmark = pytest.mark.usefixtures("refused_handshakes_are_no_errors")
 
 
 @pytest.fixture(params=sorted(DEVICES))

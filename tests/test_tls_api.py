@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-import ssl
-from typing import Any
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -31,21 +29,8 @@ from .conftest import StartSimulator
 PIN = "ab" * 32
 
 
-@pytest.fixture(autouse=True)
-def refused_handshakes_are_no_errors() -> Iterator[None]:
-    """The server's side of a refused handshake is reported to the loop; ignore only that."""
-    loop = asyncio.get_event_loop()
-    handler = loop.get_exception_handler()
-
-    def ignore(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
-            return
-        if handler is not None:
-            handler(loop, context)
-
-    loop.set_exception_handler(ignore)
-    yield
-    loop.set_exception_handler(handler)
+# a refused handshake is what these tests provoke: its server side is no error here
+pytestmark = pytest.mark.usefixtures("refused_handshakes_are_no_errors")
 
 
 @pytest.fixture
