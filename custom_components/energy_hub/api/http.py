@@ -72,7 +72,7 @@ def _json_constant(name: str) -> None:
     _LOGGER.debug("Treating %s in a reply as unknown", name)
 
 
-#: Byte map for :func:`_overflow_risk`: digits become ``0``, ``e``/``E`` ``e``, signs ``+``,
+#: Byte map for :func:`_overflow_risk` and :func:`_long_number`: digits become ``0``, ``e``/``E`` ``e``, signs ``+``,
 #: everything else a space.
 _NUMBER_SHAPE: Final = bytes(
     0x30 if 0x30 <= i <= 0x39 else 0x65 if i in b"eE" else 0x2B if i in b"+-" else 0x20
@@ -87,13 +87,14 @@ def _overflow_risk(text: str | bytes) -> bool:
     digits to overflow) or an exponent of three digits or more can; the check is a
     byte translation and three substring searches, no Python call per number.
     """
-    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    shape = raw.translate(_NUMBER_SHAPE)
+    shape = _number_shape(text)
     return b"0" * 200 in shape or b"0e000" in shape or b"0e+000" in shape
 
 
-#: Byte map for :func:`_long_number`: digits become ``0``, everything else a space.
-_DIGITS: Final = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+def _number_shape(text: str | bytes) -> bytes:
+    """``text`` through :data:`_NUMBER_SHAPE` (as UTF-8 bytes)."""
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return raw.translate(_NUMBER_SHAPE)
 
 
 def _long_number(text: str | bytes) -> bool:
@@ -102,8 +103,7 @@ def _long_number(text: str | bytes) -> bool:
     orjson reads an integer beyond 64 bits as a float; every shorter one exactly, as
     ``json`` does. A byte translation and one substring search, no call per number.
     """
-    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    return b"0" * 19 in raw.translate(_DIGITS)
+    return b"0" * 19 in _number_shape(text)
 
 
 def loads(text: str | bytes) -> Any:
