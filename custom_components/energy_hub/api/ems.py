@@ -286,13 +286,15 @@ def _raw_map(data: Any, key: str) -> dict[str, Any]:
 type RealtimeRead = tuple[dict[str, Any], dict[str, float | str | None]]
 
 
-def realtime_page(body: Any, oldest_ms: float) -> RealtimeRead:
+def realtime_page(body: Any, oldest_ms: float | None) -> RealtimeRead:
     """A realtime page's entries (keyed by UID text) and the value each shows.
 
     Run where the page's JSON is parsed (:meth:`EmsClient.get`'s ``then``): off the event
-    loop for a large page.
+    loop for a large page. ``oldest_ms`` None: the values are not wanted (none are read).
     """
     entries = _raw_map(body, "realtime")
+    if oldest_ms is None:
+        return entries, {}
     return entries, {key: sample_value(entry, oldest_ms) for key, entry in entries.items()}
 
 
@@ -582,7 +584,7 @@ class EmsClient(LoginClient):
         return result
 
     async def _realtime_pages(
-        self, keys: frozenset[str], pages: int, oldest_ms: float
+        self, keys: frozenset[str], pages: int, oldest_ms: float | None
     ) -> RealtimeRead:
         """The unfiltered realtime map, pages ``1..pages`` (more while wanted are missing).
 
@@ -726,13 +728,14 @@ class EmsClient(LoginClient):
 
     async def realtime_entries(self, plan: RealtimePlan) -> dict[str, Any]:
         """The raw realtime entries of a plan's signals, keyed by UID text."""
-        return (await self.realtime_read(plan, 0.0))[0]
+        return (await self.realtime_read(plan, None))[0]
 
-    async def realtime_read(self, plan: RealtimePlan, oldest_ms: float) -> RealtimeRead:
+    async def realtime_read(self, plan: RealtimePlan, oldest_ms: float | None) -> RealtimeRead:
         """The raw realtime entries of a plan's signals and the value each shows.
 
         Both keyed by UID text; a value is None where the entry is not valid or was taken
-        before ``oldest_ms`` (:func:`sample_value`, computed where the JSON is parsed). A
+        before ``oldest_ms`` (:func:`sample_value`, computed where the JSON is parsed; no
+        values at all when it is None). A
         signal missing from the reply is missing from the result; a failing request
         fails the read. A filter the gateway answers with 404 (a signal removed since
         discovery) falls back to the pages. Entries of other signals may be included.
