@@ -130,9 +130,8 @@ class EmsData:
     entries: dict[str, Any]
     discovered_at: datetime
     polled_at: datetime
-    #: Stale samples are those taken before this (Unix ms).
-    oldest_ms: float = field(default=0.0)
-    #: The value each entry shows (:func:`sample_value`), keyed like ``entries``.
+    #: The value each entry shows (:func:`sample_value`: None when invalid or stale),
+    #: keyed like ``entries``.
     values: dict[str, float | str | None] = field(default_factory=dict)
 
     @cached_property
@@ -369,14 +368,14 @@ class EmsCoordinator(EnergyHubCoordinator[EmsData]):
             entries, values = await self.client.realtime_read(
                 self.client.realtime_plan(enabled, self._enabled_count), oldest_ms
             )
-            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms, values)
+            data = EmsData(self.system, config, entries, self.discovered_at, now, values)
             self._assess(config, data)
             self._counters_stale = True
         else:
             if self._plan is None:
                 self._plan = self.client.realtime_plan(self.entities, self._enabled_count)
             entries, values = await self.client.realtime_read(self._plan, oldest_ms)
-            data = EmsData(self.system, config, entries, self.discovered_at, now, oldest_ms, values)
+            data = EmsData(self.system, config, entries, self.discovered_at, now, values)
         await self._async_energy(config, now.timestamp())
         return data
 
