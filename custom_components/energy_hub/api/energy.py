@@ -221,10 +221,7 @@ class CounterSplit:
             return None
         up = max(link, 0) - sum(filter(_NEGATIVE, inner))
         down = max(-link, 0) + sum(filter(_POSITIVE, inner))
-        imported, exported = (up, down) if sign >= 0 else (down, up)
-        self.imported += imported
-        self.exported += exported
-        self._book(hour, imported, exported)
+        self._add_hour(hour, (up, down) if sign >= 0 else (down, up))
         self.ts, self.value = start, deltas[0]
         return newer
 
@@ -260,12 +257,16 @@ class CounterSplit:
             return None
         up = sum(filter(_POSITIVE, diffs))
         down = -sum(filter(_NEGATIVE, diffs))
-        imported, exported = (up, down) if sign >= 0 else (down, up)
+        self._add_hour(hour, (up, down) if sign >= 0 else (down, up))
+        self.ts, self.value = newer[-1]
+        return len(newer)
+
+    def _add_hour(self, hour: int, counts: tuple[int, int]) -> None:
+        """Add ``(imported, exported)`` counted within ``hour`` to the totals and the hour."""
+        imported, exported = counts
         self.imported += imported
         self.exported += exported
         self._book(hour, imported, exported)
-        self.ts, self.value = newer[-1]
-        return len(newer)
 
     def _book(self, hour: int, imported: int, exported: int) -> None:
         bucket = self.hours.get(hour)
