@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
-from itertools import chain
+from itertools import chain, takewhile
 import logging
 from operator import itemgetter
 import secrets
@@ -232,7 +232,10 @@ def parse_registers(
             row = rows[0]
     registers: dict[str, Register] = {}
     skipped = 0
+    #: per column, the key of the register whose rows are kept (None: not kept)
+    columns: list[str | None] = []
     for column, entry in enumerate(entries):
+        columns.append(None)
         if not isinstance(entry, dict):
             skipped += 1
             continue
@@ -259,49 +262,24 @@ def parse_registers(
             rate=_number(entry.get("rate")),
             cumulative=finite_int(row[column]) if column < len(row) else None,
         )
-        if register.key in registers:
-            skipped += 1
+        key = register.key
+        if key in registers:
+            skipped += 1  # a second column of one key: neither its value nor its rows
             continue
-        registers[register.key] = register
-    columns = [_column_key(entry, series_types) for entry in entries]
+        registers[key] = register
+        if series_types is None or type_code in series_types:
+            columns[column] = key
     return RegisterData(
         ts=timestamp_seconds(data.get("ts")),
         registers=registers,
         skipped=skipped,
-        series=parse_series(ranges, columns, delta=delta),
+        series=parse_series(ranges, columns, delta=delta) if any(columns) else {},
     )
-
-
-def _column_key(entry: Any, types: Container[str] | None) -> str | None:
-    """The key of a column whose rows are kept (registers of ``types``; None: all), else None."""
-    if (
-        not isinstance(entry, dict)
-        or not isinstance(entry.get("name"), str)
-        or (types is not None and entry.get("type") not in types)
-    ):
-        return None
-    did = entry.get("did")
-    if did is None:
-        return f"virt_{entry['name']}"
-    return f"reg{did}" if isinstance(did, int) and not isinstance(did, bool) else None
 
 
 #: Counter text this long or shorter is read with int() directly in :func:`parse_series`: it
 #: cannot overflow a float and finite_int would read it the same way.
 _DIRECT_INT_TEXT = 100
-
-
-def _column_values(cells: list[Any]) -> list[int] | None:
-    """Cells of counter text as integers in one pass of C code.
-
-    None unless every cell is short text int() reads (then the caller checks cell by cell).
-    """
-    if not cells or set(map(type, cells)) != {str} or max(map(len, cells)) > _DIRECT_INT_TEXT:
-        return None
-    try:
-        return list(map(int, cells))
-    except ValueError:
-        return None
 
 
 def _cell_value(cell: Any) -> int | None:
@@ -323,39 +301,63 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
     that is no list every series.
 
     A range of well-formed counter text (the usual case) is converted in C, every column
-    at once (:func:`_range_columns`); any other goes cell by cell, a column stopping at
-    its first malformed value. A register's rows from one range (the usual poll) are
+    at once; any other goes cell by cell (:func:`_odd_range_columns`), a column stopping
+    at its first malformed value. A register's rows from one range (the usual poll) are
     :class:`Rows`, kept as the reply's differences; from several ranges a list.
     """
-    chunks: dict[str, list[Rows]] = {k: [] for k in columns if k is not None}
-    if isinstance(ranges, list):
-        _read_ranges(ranges, columns, chunks, delta=delta)
+    live = {column: key for column, key in enumerate(columns) if key is not None}
+    parts: dict[str, list[Rows]] = {key: [] for key in live.values()}
+    for rng in ranges if isinstance(ranges, list) else ():
+        if not live or not isinstance(rng, dict):
+            break
+        start = finite_float(rng.get("ts"))
+        step = finite_float(rng.get("delta"))
+        rows = rng.get("rows")
+        if start is None or step is None or step < 0 or not isinstance(rows, list):
+            break
+        last_range = not set(map(type, rows)) <= {list}
+        if last_range:
+            # a row that is no list ends everything: keep the rows before it
+            rows = list(takewhile(lambda row: type(row) is list, rows))
+        width = len(live)
+        try:
+            cells = (
+                list(chain.from_iterable(map(itemgetter(*live), rows)))
+                if width > 1
+                else list(map(itemgetter(*live), rows))
+            )
+            if set(map(type, cells)) != {str} or max(map(len, cells)) > _DIRECT_INT_TEXT:
+                raise ValueError  # noqa: TRY301 - the same way as text int() refuses
+            values = list(map(int, cells))
+            read = [(column, values[i::width]) for i, column in enumerate(live)]
+        except IndexError, ValueError:  # a short row, a cell that is no counter text
+            read = _odd_range_columns(rows, live)
+        for column, column_values in read:
+            if not column_values:
+                continue
+            chunks = parts[columns[column]]  # type: ignore[index]
+            if not delta:
+                chunks.append(Rows.of_values(start, step, column_values))
+                continue
+            if chunks:  # a later range continues from the oldest row of the one before
+                column_values[0] += sum(chunks[-1].deltas)
+            chunks.append(Rows(start, step, column_values))
+        if last_range:
+            break
     return {
-        key: parts[0] if len(parts) == 1 else [row for part in parts for row in part]
-        for key, parts in chunks.items()
+        key: chunks[0] if len(chunks) == 1 else [row for part in chunks for row in part]
+        for key, chunks in parts.items()
     }
 
 
-def _range_columns(rows: list[list[Any]], live: dict[int, str]) -> list[tuple[int, list[int]]]:
-    """The ``live`` columns of a range's rows as counter values, column by column.
+def _odd_range_columns(rows: list[list[Any]], live: dict[int, str]) -> list[tuple[int, list[int]]]:
+    """A range's ``live`` columns cell by cell (the rows are not all well-formed).
 
-    Rows holding every live column with only well-formed counter text (the usual reply)
-    are converted in one pass of C code over all of them; otherwise column by column,
-    and a column whose cell is malformed ends there and leaves ``live`` (everything older
-    of that register would be wrong).
+    A column whose cell is malformed (or missing) ends there and leaves ``live``:
+    everything older of that register would be wrong.
     """
-    columns = list(live)
-    if columns and rows and min(map(len, rows)) > max(columns):
-        cells = (
-            list(map(itemgetter(columns[0]), rows))
-            if len(columns) == 1
-            else list(chain.from_iterable(map(itemgetter(*columns), rows)))
-        )
-        if (values := _column_values(cells)) is not None:
-            width = len(columns)
-            return [(column, values[i::width]) for i, column in enumerate(columns)]
     result: list[tuple[int, list[int]]] = []
-    for column in columns:
+    for column in list(live):
         values = []
         for row in rows:
             value = _cell_value(row[column] if column < len(row) else None)
@@ -365,41 +367,6 @@ def _range_columns(rows: list[list[Any]], live: dict[int, str]) -> list[tuple[in
             values.append(value)
         result.append((column, values))
     return result
-
-
-def _read_ranges(
-    ranges: list[Any], columns: list[str | None], chunks: dict[str, list[Rows]], *, delta: bool
-) -> None:
-    live = {column: key for column, key in enumerate(columns) if key is not None}
-    keys = dict(live)  # live loses a register at its first malformed value
-    previous: dict[int, int] = {}
-    for rng in ranges:
-        if not isinstance(rng, dict):
-            break
-        start = finite_float(rng.get("ts"))
-        step = finite_float(rng.get("delta"))
-        rows = rng.get("rows")
-        if start is None or step is None or step < 0 or not isinstance(rows, list):
-            break
-        last_range = False
-        if set(map(type, rows)) - {list}:
-            # a row that is no list ends everything: keep the rows before it
-            rows = rows[: next(i for i, row in enumerate(rows) if not isinstance(row, list))]
-            last_range = True
-        for column, values in _range_columns(rows, live):
-            key = keys[column]
-            if not values:
-                continue
-            if not delta:
-                chunks[key].append(Rows.of_values(start, step, values))
-                continue
-            if (prior := previous.get(column)) is not None:
-                values[0] += prior  # a later range continues from the row before it
-            # the reply's differences as they are; their sum is the oldest row's value
-            previous[column] = sum(values)
-            chunks[key].append(Rows(start, step, values))
-        if last_range:
-            break
 
 
 class EgaugeClient(LoginClient):
@@ -536,15 +503,18 @@ class EgaugeClient(LoginClient):
 
     # -- API -----------------------------------------------------------------------------
 
-    async def async_get_registers(self, since: float | None = None) -> RegisterData:
+    async def async_get_registers(
+        self, since: float | None = None, *, series: bool = True
+    ) -> RegisterData:
         """Every register's rate and cumulative value: ONE request.
 
         With ``since`` (a row time of an earlier reply), the reply also carries every
         stored row from then to now (``series``), for the exact import/export split.
+        ``series=False``: rates and cumulative values only, no rows kept.
         """
         if since is None:
             body = await self._call("GET", "/api/register", query_string=REGISTER_QUERY)
-            return parse_registers(body)
+            return parse_registers(body, series_types=SPLIT_TYPES if series else ())
         query = SINCE_QUERY.format(since=int(since))
         body = await self._call("GET", "/api/register", query_string=query)
         return parse_registers(body, delta=True)

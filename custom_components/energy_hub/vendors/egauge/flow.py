@@ -78,7 +78,7 @@ async def async_validate(hass: HomeAssistant, data: dict[str, Any]) -> DeviceIde
     try:
         with connection_errors(url, CONNECTION_ERRORS):
             meter = await meter_client.async_get_meter_info()
-            await meter_client.async_get_registers()
+            await meter_client.async_get_registers(series=False)
     finally:
         await meter_client.async_logout()
     return DeviceIdentity(
