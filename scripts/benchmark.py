@@ -122,9 +122,13 @@ def _staged_egauge(sim: EgaugeSimulator, query: Callable[[], str]) -> Callable[[
 
 
 async def _egauge_plain(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
-    """This release's poll without the split (rates and totals only), the same clock."""
+    """Today's poll, without the split: rates and totals only, no rows kept; the same clock."""
     client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
-    return Case(client.async_get_registers, _staged_egauge(sim, lambda: REGISTER_QUERY))
+
+    async def poll() -> Any:
+        return await client.async_get_registers(series=False)
+
+    return Case(poll, _staged_egauge(sim, lambda: REGISTER_QUERY))
 
 
 async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
