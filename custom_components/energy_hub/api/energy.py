@@ -20,6 +20,7 @@ reset or bad history, and is skipped too.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -208,19 +209,22 @@ class CounterSplit:
         hour = int(ts // HOUR) * HOUR
         if not newer or start > hour + HOUR:
             return None
-        inner = deltas[1:newer]
-        link = deltas[0] + sum(inner) - last
+        # the differences between the rows counted, smallest first (one sort in C gives
+        # the extremes and where the negative ones end)
+        inner = sorted(deltas[1:newer])
+        net = sum(inner)
+        link = deltas[0] + net - last
         # every row counted is after ts (the loop above): the shortest interval is positive
         first_span = start - (newer - 1) * step - ts
         bound = max_rate * max(1.0, min(step, first_span) if inner else first_span)
-        if inner:
-            largest, smallest = max(inner), min(inner)
-            if largest > bound or -smallest > bound or (monotonic and largest > 0):
-                return None
+        if inner and (inner[-1] > bound or -inner[0] > bound or (monotonic and inner[-1] > 0)):
+            return None
         if abs(link) > bound or (monotonic and link < 0):
             return None
-        up = max(link, 0) - sum(filter(_NEGATIVE, inner))
-        down = max(-link, 0) + sum(filter(_POSITIVE, inner))
+        # a row's difference is older minus younger: the negative ones are imports
+        falls = sum(inner[: bisect_left(inner, 0)])
+        up = max(link, 0) - falls
+        down = max(-link, 0) + net - falls
         self._add_hour(hour, (up, down) if sign >= 0 else (down, up))
         self.ts, self.value = start, deltas[0]
         return newer
