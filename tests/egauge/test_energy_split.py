@@ -206,6 +206,8 @@ _CELLS = st.one_of(
     st.integers(min_value=-(10**15), max_value=10**15).map(str),
     st.integers(min_value=-(10**15), max_value=10**15),
     st.sampled_from(["", " 12 ", "1_000", "7.0", "x", "1e3", "9" * 120, "-5", None, True, 2.5]),
+    # text int() reads and orjson would not, or would read otherwise
+    st.sampled_from(["007", "+5", "1,2", "-", "-0", "9" * 18, "-" + "9" * 19, "\u0663", "5\n"]),
 )
 
 
@@ -248,6 +250,48 @@ def test_parse_series_matches_cell_by_cell(ranges: list[Any], delta: bool) -> No
     assert parse_series(ranges, columns, delta=delta) == _reference_series(
         ranges, columns, delta=delta
     )
+
+
+#: Cells int() reads (or refuses) otherwise than a JSON parser reading the joined text would.
+_ODD_CELLS = st.sampled_from(
+    [
+        *("007", "+5", "1,2", "-", "-0", " 12 ", "1_000", "7.0", "1.5", "1e3", "\u0663", "5\n"),
+        *("", "9" * 18, "-" + "9" * 18, "9" * 19, "-" + "9" * 19, "1" * 30, 7, 2.5, True, None),
+    ]
+)
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1).map(str),
+            min_size=4,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.none() | st.tuples(st.integers(min_value=0, max_value=7), st.integers(0, 3), _ODD_CELLS),
+    st.booleans(),
+)
+# a comma inside a cell, a fraction, a number beyond 64 bits
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (0, 0, "1,2"), False)
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (1, 2, "7.0"), True)
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (0, 3, "1.5"), False)
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (1, 3, "9" * 19), False)
+def test_parse_series_whole_range_matches_cell_by_cell(
+    rows: list[list[Any]], odd: tuple[int, int, Any] | None, delta: bool
+) -> None:
+    """Full rows of counter text, at most one odd cell: the one-call reading of a range."""
+    if odd is not None:
+        row, column, cell = odd
+        rows[row % len(rows)][column] = cell
+    ranges = [{"ts": 1000, "delta": 1, "rows": rows}]
+    columns: list[str | None] = ["a", None, "c", "d"]
+    series = parse_series(ranges, columns, delta=delta)
+    assert series == _reference_series(ranges, columns, delta=delta)
+    # exact counts: "7.0" is 7, never 7.0
+    assert {type(value) for rows in series.values() for _, value in rows} <= {int}
 
 
 def _reference_split(
