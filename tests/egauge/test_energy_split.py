@@ -252,7 +252,7 @@ def test_parse_series_matches_cell_by_cell(ranges: list[Any], delta: bool) -> No
     )
 
 
-#: Cells int() reads (or refuses) otherwise than a JSON parser reading the joined text would.
+#: Cells that are no plain decimal counter text (int() reads some of them, finite_int others).
 _ODD_CELLS = st.sampled_from(
     [
         *("007", "+5", "1,2", "-", "-0", " 12 ", "1_000", "7.0", "1.5", "1e3", "\u0663", "5\n"),
@@ -274,15 +274,17 @@ _ODD_CELLS = st.sampled_from(
     st.none() | st.tuples(st.integers(min_value=0, max_value=7), st.integers(0, 3), _ODD_CELLS),
     st.booleans(),
 )
-# a comma inside a cell, a fraction, a number beyond 64 bits
+# a comma inside a cell, fractions, a number beyond 64 bits, a number and a boolean
 @example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (0, 0, "1,2"), False)
 @example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (1, 2, "7.0"), True)
 @example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (0, 3, "1.5"), False)
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (1, 0, 2.5), True)
+@example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (0, 2, True), False)
 @example([["1", "2", "3", "4"], ["5", "6", "7", "8"]], (1, 3, "9" * 19), False)
 def test_parse_series_whole_range_matches_cell_by_cell(
     rows: list[list[Any]], odd: tuple[int, int, Any] | None, delta: bool
 ) -> None:
-    """Full rows of counter text, at most one odd cell: the one-call reading of a range."""
+    """Full rows of counter text, at most one odd cell: the reading of a whole range at once."""
     if odd is not None:
         row, column, cell = odd
         rows[row % len(rows)][column] = cell

@@ -13,16 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from dataclasses import dataclass, field
 import hashlib
 from itertools import chain, takewhile
 import logging
 from operator import itemgetter
 import secrets
-from typing import Any, Final
-
-import orjson
+from typing import Any
 
 from .energy import Rows, Series
 from .errors import (
@@ -284,36 +282,6 @@ def parse_registers(
 _DIRECT_INT_TEXT = 100
 
 
-#: Cell text as bytes, for :func:`_counter_values`: a digit becomes ``0``, the minus and the
-#: comma joining the cells stay, every other byte becomes ``x``.
-_CELL_SHAPE: Final = bytes(
-    0x30 if 0x30 <= i <= 0x39 else i if i in b"-," else 0x78 for i in range(256)
-)
-
-
-def _counter_values(cells: Iterable[Any], count: int) -> list[int] | None:
-    """``count`` cells of counter text as integers, read by orjson in one call; else None.
-
-    Only plain decimal text is read here (an optional minus and at most 18 digits: what a
-    64-bit integer always holds, where orjson and int() agree); None for any other cell
-    (no text, a space, a plus, a leading zero, more digits, ...), and the caller reads
-    cell by cell.
-    """
-    try:
-        text = ",".join(cells).encode("utf-8", "surrogatepass")
-    except TypeError:
-        return None  # a cell that is no text
-    shape = text.translate(_CELL_SHAPE)
-    if b"x" in shape or b"0" * 19 in shape:
-        return None
-    try:
-        values = orjson.loads(b"[" + text + b"]")
-    except orjson.JSONDecodeError:
-        return None  # an empty cell, a stray minus, a leading zero
-    # a comma inside a cell would make two values of it
-    return values if len(values) == count else None
-
-
 def _cell_value(cell: Any) -> int | None:
     if type(cell) is str and len(cell) <= _DIRECT_INT_TEXT:
         try:
@@ -354,16 +322,15 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
         width = len(live)
         try:
             cells = (
-                chain.from_iterable(map(itemgetter(*live), rows))
+                list(chain.from_iterable(map(itemgetter(*live), rows)))
                 if width > 1
-                else map(itemgetter(*live), rows)
+                else list(map(itemgetter(*live), rows))
             )
-            values = _counter_values(cells, len(rows) * width)
-        except IndexError:  # a short row
-            values = None
-        if values is not None:
+            if set(map(type, cells)) != {str} or max(map(len, cells)) > _DIRECT_INT_TEXT:
+                raise ValueError  # noqa: TRY301 - the same way as text int() refuses
+            values = list(map(int, cells))
             read = [(column, values[i::width]) for i, column in enumerate(live)]
-        else:  # a short row, a cell that is no plain counter text
+        except IndexError, ValueError:  # a short row, a cell that is no counter text
             read = _odd_range_columns(rows, live)
         for column, column_values in read:
             if not column_values:
