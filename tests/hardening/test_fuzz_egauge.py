@@ -10,12 +10,14 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.energy_hub.api.egauge import (
+    MAX_POWER,
     REGISTER_TYPES,
     EgaugeClient,
     MeterInfo,
     RegisterData,
     parse_registers,
 )
+from custom_components.energy_hub.api.energy import CounterSplit
 from custom_components.energy_hub.api.errors import EnergyHubApiError, EnergyHubResponseError
 from custom_components.energy_hub.api.values import utc_datetime
 from simulators.egauge import EgaugeSimulator
@@ -59,7 +61,17 @@ register_replies = st.fixed_dictionaries(
         "ranges": st.one_of(
             st.lists(
                 st.fixed_dictionaries(
-                    {"ts": leaves, "rows": st.lists(st.lists(leaves, max_size=6), max_size=2)}
+                    {"ts": st.one_of(leaves, st.integers(0, 2**40).map(str))},
+                    optional={
+                        "delta": st.one_of(leaves, st.sampled_from([1, 60])),
+                        "rows": st.lists(
+                            st.lists(
+                                st.one_of(leaves, st.integers(-(2**62), 2**62).map(str)),
+                                max_size=6,
+                            ),
+                            max_size=3,
+                        ),
+                    },
                 ),
                 max_size=2,
             ),
@@ -89,15 +101,82 @@ def check_registers(data: RegisterData) -> None:
 
 
 @FUZZ
-@given(document=documents)
-def test_parse_registers_any_document(document: Any) -> None:
+@given(document=documents, delta=st.booleans())
+def test_parse_registers_any_document(document: Any, delta: bool) -> None:
     """The pure parser: data or EnergyHubResponseError, never another exception."""
     CASES["egauge"] += 1
     try:
-        data = parse_registers(document)
+        data = parse_registers(document, delta=delta)
     except EnergyHubResponseError:
         return
     check_registers(data)
+    # the stored rows the split counts: finite times and whole numbers, keys of registers
+    for key, rows in data.series.items():
+        assert key in data.registers
+        for time, value in rows:
+            assert math.isfinite(time)
+            assert type(value) is int
+
+
+#: A split poll's reply: three power registers (one virtual) and a voltage, hostile rows.
+_SPLIT_REGISTERS = [
+    {"name": "Grid", "type": "P", "idx": 0, "did": 0, "rate": 1.0},
+    {"name": "Solar", "type": "P", "idx": 1, "did": 1, "rate": -1.0},
+    {"name": "L1", "type": "V", "idx": 2, "did": 2, "rate": 230.0},
+    {"name": "use", "type": "P", "idx": 3, "rate": 0.0},
+]
+#: A few hostile values, drawn as often as one good one (``leaves`` would outnumber them).
+_JUNK = st.sampled_from([None, True, 2.5, "", "x", "nan", "1e3", " 7", "9" * 400, [], {}])
+_COUNTER_CELLS = st.one_of(
+    st.integers(-(2**62), 2**62).map(str),
+    st.integers(-5000, 5000).map(str),
+    st.integers(-5000, 5000).map(str),
+    st.integers(-5000, 5000).map(str),
+    _JUNK,
+)
+_GOOD_RANGE = st.fixed_dictionaries(
+    {
+        "ts": st.integers(1000, 1100).map(str),
+        "delta": st.sampled_from([1, 1, 1, 60, 3600.0]),
+        "rows": st.lists(st.lists(_COUNTER_CELLS, min_size=4, max_size=4), max_size=40),
+    }
+)
+_HOSTILE_RANGE = st.fixed_dictionaries(
+    {
+        "ts": st.one_of(st.integers(1, 2**40).map(str), _JUNK),
+        "delta": st.sampled_from([1, 60, 3600.0, 0, -1, None, "1", 1e400]),
+        "rows": st.lists(
+            st.one_of(
+                st.lists(_COUNTER_CELLS, min_size=4, max_size=4),
+                st.lists(_COUNTER_CELLS, max_size=5),
+                _JUNK,
+            ),
+            max_size=8,
+        ),
+    }
+)
+split_ranges = st.lists(st.one_of(_GOOD_RANGE, _GOOD_RANGE, _HOSTILE_RANGE, _JUNK), max_size=3)
+
+
+@FUZZ
+@given(
+    ranges=split_ranges,
+    last=st.one_of(st.integers(-(2**62), 2**62), st.integers(-5000, 5000)),
+    since=st.integers(900, 1100),
+)
+def test_split_reply_any_rows(ranges: list[Any], last: int, since: int) -> None:
+    """Hostile rows of a split poll: rows of the power registers only, counted sanely."""
+    CASES["egauge"] += 1
+    data = parse_registers({"registers": _SPLIT_REGISTERS, "ranges": ranges}, delta=True)
+    check_registers(data)
+    assert set(data.series) <= {"reg0", "reg1", "virt_use"}
+    for rows in data.series.values():
+        assert all(math.isfinite(time) and type(value) is int for time, value in rows)
+        split = CounterSplit(ts=float(since), value=last)
+        split.feed(rows, max_rate=MAX_POWER)
+        assert split.imported >= 0
+        assert split.exported >= 0
+        assert all(b.imported >= 0 and b.exported >= 0 for b in split.hours.values())
 
 
 @FUZZ
