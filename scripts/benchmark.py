@@ -8,9 +8,9 @@ the meter's clock moves 30 s between polls in both, and the simulator's reply is
 before the round's timed polls (so that its own speed does not count). Each vendor: start
 its simulator on loopback on a thread of its own, make one warm-up poll (login,
 discovery), then run N rounds in which every case polls once (interleaved, so a machine
-busy with other work affects all alike; the order turned by one each round, so that every
-case follows every other equally often), and count the requests each poll made from the
-simulator's request log. go-e's
+busy with other work affects all alike; the order shuffled each round, so that every
+case follows every other about equally often), and count the requests each poll made from
+the simulator's request log. go-e's
 one-request-per-second limiter is set to 0 here so that the figure is the client's own
 cost, not the limiter's wait.
 
@@ -45,6 +45,7 @@ import gc
 import json
 import logging
 from pathlib import Path
+import random
 import statistics
 import sys
 import tempfile
@@ -270,15 +271,18 @@ async def clients(polls: int) -> None:
             await runs[name].poll()  # warm-up: login, token, discovery
             sim.clear_log()
         names = list(runs)
-        for round_number in range(polls):
-            # every case's preparation first, then the polls, in an order turned by one
-            # each round: each case comes right after the preparations (whose work leaves
-            # the caches cold) and after each other case equally often
+        order = random.Random(polls)  # noqa: S311 - the same orders on every run of N rounds
+        for _ in range(polls):
+            # every case's preparation first, then the polls in an order shuffled each
+            # round: each case comes right after the preparations (whose work leaves the
+            # caches cold) and right after each other case about equally often (a fixed
+            # turn would put one case after the same other one almost every round, and
+            # that one leaves the code they share warm for it)
             for case in runs.values():
                 if case.prepare is not None:
                     case.prepare()
-            turn = round_number % len(names)
-            for name in names[turn:] + names[:turn]:
+            order.shuffle(names)
+            for name in names:
                 case = runs[name]
                 start, cpu_start = time.perf_counter(), time.thread_time()
                 await case.poll()
