@@ -2,24 +2,24 @@
 
     .venv/bin/python scripts/benchmark.py [--polls N] [--only clients|ems]
 
-``clients``: eGauge is measured twice in one run, today's poll and the poll with the exact
-import/export split (every stored 1 s row since the last poll, in the same single request);
-the meter's clock moves 30 s between polls in both, and the simulator's reply is rendered
-before the round's timed polls (so that its own speed does not count). Each vendor: start
-its simulator on loopback on a thread of its own, make one warm-up poll (login,
-discovery), then run N rounds in which every case polls once (interleaved, so a machine
-busy with other work affects all alike; the order shuffled each round, so that every
-case follows every other about equally often), and count the requests each poll made from
-the simulator's request log. go-e's
-one-request-per-second limiter is set to 0 here so that the figure is the client's own
-cost, not the limiter's wait.
+``clients``: eGauge is measured three times in one run: today's poll, the poll with the
+exact import/export split (every stored 1 s row since the last poll, in the same single
+request), and that poll's request and reply without the split (rows only: what the larger
+reply costs by itself); the meter's clock moves 30 s between polls in all, and the
+simulator's reply is rendered before the round's timed polls (so that its own speed does not
+count). Each vendor: start its simulator on loopback on a thread of its own, make one
+warm-up poll (login, discovery), then run N rounds in which every case polls once
+(interleaved, so a machine busy with other work affects all alike; the order shuffled each
+round, so that every case follows every other about equally often), and count the requests
+each poll made from the simulator's request log. go-e's one-request-per-second limiter is
+set to 0 here so that the figure is the client's own cost, not the limiter's wait.
 
 go-e is measured three ways: the filter of the release before the key catalogue (18 keys),
 the catalogue's enabled-by-default entities and every catalogue entity enabled; each poll
 also reads every entity's value from the answer, as the entities do. ``cpu ms`` is the
 median CPU time of the polling thread per poll (client and value reading; the simulators'
-threads are not counted); the last lines are the ratios go-e default / before and eGauge
-split / plain, measured in this run.
+threads are not counted); the last lines are the ratios go-e default / before, eGauge
+split / plain and eGauge rows only / plain, measured in this run.
 
 ``ems``: the event-loop CPU one refresh of an EMS entry costs inside Home Assistant (the
 requests, parsing, dispatch and state writes), for 300 and 2,500 signals with every
@@ -156,6 +156,25 @@ async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) ->
     return Case(poll, _staged_egauge(sim, lambda: SINCE_QUERY.format(since=int(since()))))
 
 
+async def _egauge_rows_only(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
+    """The split poll's request and reply, read for rates and totals only (no rows kept).
+
+    What the larger reply costs by itself: ``reg`` selects the registers of the whole
+    reply, so the rows since the last poll come for every register, not only for the
+    power registers that split.
+    """
+    client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
+    sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
+    since = [(await client.async_get_registers()).ts or 0.0]
+
+    async def poll() -> Any:
+        data = await client.async_get_registers(since=since[0], series=False)
+        since[0] = data.ts or since[0]
+        return data
+
+    return Case(poll, _staged_egauge(sim, lambda: SINCE_QUERY.format(since=int(since[0]))))
+
+
 async def _ems(session: aiohttp.ClientSession, sim: EmsSimulator) -> Case:
     client = EmsClient(session, sim.url, "admin", "s3cret!")
     config = await client.discover()
@@ -243,6 +262,7 @@ EGAUGE_INTERVAL = 30
 CASES: dict[str, tuple[Callable[[], Simulator], Callable[..., Awaitable[Case]]]] = {
     "egauge": (EgaugeSimulator, _egauge_plain),
     "egauge (import/export)": (EgaugeSimulator, _egauge_split),
+    "egauge (rows only)": (EgaugeSimulator, _egauge_rows_only),
     "ems (2,500 signals)": (lambda: EmsSimulator(total_signals=2500), _ems),
     "ekm (all meters)": (EkmSimulator, _ekm),
     "goe before catalogue": (GoeSimulator, _goe("before")),
@@ -301,6 +321,8 @@ async def clients(polls: int) -> None:
     print(f"go-e default poll CPU / before the catalogue: {default / before:.2f}x")
     split = medians["egauge (import/export)"] / medians["egauge"]
     print(f"eGauge CPU per poll, import/export split vs plain: {split:.2f}x (budget 1.2x)")
+    rows = medians["egauge (rows only)"] / medians["egauge"]
+    print(f"eGauge CPU per poll, the split's reply without the split vs plain: {rows:.2f}x")
 
 
 # -- EMS inside Home Assistant, next to Home Assistant's floor ---------------------------

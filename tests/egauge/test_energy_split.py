@@ -492,6 +492,10 @@ async def test_client_split_over_a_day(
         # a constant register only imports (the virtual 'gen' = -Solar)
         assert splits["virt_gen"].exported == 0
         assert splits["reg1"].imported == 0
+        # the same read for rates and totals only: the rows are not kept
+        bare = await client.async_get_registers(since=grid.ts, series=False)
+        assert bare.series == {}
+        assert bare.registers.keys() == data.registers.keys()
 
 
 def test_history_option_values() -> None:

@@ -510,14 +510,16 @@ class EgaugeClient(LoginClient):
 
         With ``since`` (a row time of an earlier reply), the reply also carries every
         stored row from then to now (``series``), for the exact import/export split.
-        ``series=False``: rates and cumulative values only, no rows kept.
+        ``series=False``: rates and cumulative values only, no rows kept (also with
+        ``since``: the rows are then asked for and dropped).
         """
+        types = SPLIT_TYPES if series else ()
         if since is None:
             body = await self._call("GET", "/api/register", query_string=REGISTER_QUERY)
-            return parse_registers(body, series_types=SPLIT_TYPES if series else ())
+            return parse_registers(body, series_types=types)
         query = SINCE_QUERY.format(since=int(since))
         body = await self._call("GET", "/api/register", query_string=query)
-        return parse_registers(body, delta=True)
+        return parse_registers(body, delta=True, series_types=types)
 
     async def async_get_history(
         self,
