@@ -102,7 +102,7 @@ def _staged_egauge(sim: EgaugeSimulator, query: Callable[[], str]) -> Callable[[
     """Move the meter's clock by ``EGAUGE_INTERVAL``, then stage its reply to ``query()``.
 
     The simulator computes every stored row it returns in Python, 31 rows taking it several
-    times longer than one. Both eGauge cases get the simulator's reply rendered before the
+    times longer than one. Every eGauge case gets the simulator's reply rendered before the
     timed poll, and the simulator answers it at once (its ``body`` fault, once, for
     ``/api/register``), so that the figure does not depend on the simulator's speed. The
     next call checks that the poll asked exactly for the staged reply.
@@ -132,10 +132,15 @@ async def _egauge_plain(session: aiohttp.ClientSession, sim: EgaugeSimulator) ->
     return Case(poll, _staged_egauge(sim, lambda: REGISTER_QUERY))
 
 
+def _reversing_meter(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> EgaugeClient:
+    """A client of ``sim``, whose grid register reverses its flow several times a poll."""
+    sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
+    return EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
+
+
 async def _egauge_split(session: aiohttp.ClientSession, sim: EgaugeSimulator) -> Case:
     """The poll with the import/export split: every row since the last poll, then split."""
-    client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
-    sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
+    client = _reversing_meter(session, sim)
     first = await client.async_get_registers()
     splits = {k: CounterSplit() for k, r in first.registers.items() if r.splits}
     for key, split in splits.items():
@@ -163,8 +168,7 @@ async def _egauge_rows_only(session: aiohttp.ClientSession, sim: EgaugeSimulator
     reply, so the rows since the last poll come for every register, not only for the
     power registers that split.
     """
-    client = EgaugeClient(session, sim.url, "owner", "secret", verify_ssl=False)
-    sim.set_reversing("Grid", high=4100.0, low=-2900.0, period=11, high_seconds=4)
+    client = _reversing_meter(session, sim)
     since = [(await client.async_get_registers()).ts or 0.0]
 
     async def poll() -> Any:

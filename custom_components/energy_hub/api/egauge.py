@@ -306,6 +306,7 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
     :class:`Rows`, kept as the reply's differences; from several ranges a list.
     """
     live = {column: key for column, key in enumerate(columns) if key is not None}
+    keys = dict(live)  # live loses a register at its first malformed value
     parts: dict[str, list[Rows]] = {key: [] for key in live.values()}
     for rng in ranges if isinstance(ranges, list) else ():
         if not live or not isinstance(rng, dict):
@@ -335,7 +336,7 @@ def parse_series(ranges: Any, columns: list[str | None], *, delta: bool) -> dict
         for column, column_values in read:
             if not column_values:
                 continue
-            chunks = parts[columns[column]]  # type: ignore[index]
+            chunks = parts[keys[column]]
             if not delta:
                 chunks.append(Rows.of_values(start, step, column_values))
                 continue

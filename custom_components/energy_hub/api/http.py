@@ -72,8 +72,8 @@ def _json_constant(name: str) -> None:
     _LOGGER.debug("Treating %s in a reply as unknown", name)
 
 
-#: Byte map for :func:`_overflow_risk` and :func:`_long_number`: digits become ``0``, ``e``/``E`` ``e``, signs ``+``,
-#: everything else a space.
+#: Byte map for :func:`_overflow_risk` and :func:`_long_number`: digits become ``0``,
+#: ``e``/``E`` ``e``, signs ``+``, everything else a space.
 _NUMBER_SHAPE: Final = bytes(
     0x30 if 0x30 <= i <= 0x39 else 0x65 if i in b"eE" else 0x2B if i in b"+-" else 0x20
     for i in range(256)
